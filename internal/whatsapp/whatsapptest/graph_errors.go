@@ -52,7 +52,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func fbTraceID() string {
-	b := make([]byte, 16)
+	b := make([]byte, 18)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)[:23]
 }
