@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -127,7 +128,14 @@ func sqliteDSN(path string) string {
 // that instances starting together migrate one after the other.
 const migrationLockKey = 7263_0001
 
+// migrateMu serialises migrations within a process: ent's Schema.Create
+// rewrites the generated package-level table descriptors (ent/migrate), so
+// two concurrent migrations, even of different databases, race on them.
+var migrateMu sync.Mutex
+
 func migrate(ctx context.Context, client *ent.Client, db *sql.DB, dia string) error {
+	migrateMu.Lock()
+	defer migrateMu.Unlock()
 	if dia != dialect.Postgres {
 		return client.Schema.Create(ctx)
 	}
