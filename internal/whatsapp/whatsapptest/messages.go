@@ -64,7 +64,7 @@ func (s *Simulator) accept(w http.ResponseWriter, r *http.Request, phoneID strin
 	waID := digits(req.To)
 	s.mu.Lock()
 	s.sent[wamid] = sentMessage{phoneNumberID: phoneID, to: req.To, waID: waID, bizOpaque: req.BizOpaqueCallbackData}
-	s.requests = append(s.requests, Request{
+	s.appendRecord(Request{
 		Kind: KindSend, Method: r.Method, Path: r.URL.Path, PhoneNumberID: phoneID,
 		To: req.To, Type: req.Type, WAMID: wamid, Body: body, At: s.cfg.Now(),
 	})

@@ -27,6 +27,9 @@ type Config struct {
 	Log func(LogEntry)
 	// Now replaces time.Now (token expiry, timestamps).
 	Now func() time.Time
+	// MaxRecorded bounds the recorded requests, keeping the newest, so a
+	// long-running dev simulator does not grow without end; 0 keeps all.
+	MaxRecorded int
 }
 
 // LogEntry describes one request the simulator answered, or one webhook it
@@ -269,7 +272,16 @@ func (s *Simulator) Requests() []Request {
 func (s *Simulator) record(r Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.appendRecord(r)
+}
+
+// appendRecord needs s.mu held. Trimming happens at twice the bound so it
+// costs O(1) amortised.
+func (s *Simulator) appendRecord(r Request) {
 	s.requests = append(s.requests, r)
+	if m := s.cfg.MaxRecorded; m > 0 && len(s.requests) >= 2*m {
+		s.requests = append(s.requests[:0:0], s.requests[len(s.requests)-m:]...)
+	}
 }
 
 // nextID returns a process-unique number; ids embed the start time so that a
