@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -81,4 +82,19 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 		t.Fatal(err)
 	}
 	return reflect.DeepEqual(va, vb)
+}
+
+func TestReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("testdata/pizza.flow.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if !strings.Contains(string(readme), "```json\n"+string(example)+"```") {
+		t.Errorf("README.md's full example differs from testdata/pizza.flow.json")
+	}
 }

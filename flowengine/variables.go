@@ -67,8 +67,8 @@ func interpolateEscaped(s string, vars map[string]string, escape func(string) st
 		}
 		name := strings.TrimSpace(s[i+2 : i+2+j])
 		if !validVarName(name) {
-			b.WriteString(s[:i+2])
-			s = s[i+2:]
+			b.WriteString(s[:i+1]) // "{{{x}}}" still finds "{{x}}"
+			s = s[i+1:]
 			continue
 		}
 		b.WriteString(s[:i])
