@@ -69,8 +69,8 @@ func (c *Client) ExchangeToken(ctx context.Context, version, appID, appSecret, s
 
 // TokenInfo is what GET /debug_token says about a token
 // (https://developers.facebook.com/docs/graph-api/reference/debug_token).
-// Zero times mean "never"; Meta reports expires_at 0 for tokens that do not
-// expire.
+// Zero times mean Meta reported 0 or nothing, which it uses for tokens that
+// do not expire (widely relied on, but not stated on that page).
 type TokenInfo struct {
 	AppID               string
 	Type                string // USER, SYSTEM_USER, APP, PAGE
