@@ -78,8 +78,28 @@ func ids(events []Event) []int {
 	return out
 }
 
+// forEachBus runs test against both implementations, PostgreSQL only when
+// TEST_DATABASE_URL is set.
+func forEachBus(t *testing.T, test func(t *testing.T, bus Bus)) {
+	t.Run("inprocess", func(t *testing.T) {
+		t.Parallel()
+		bus := NewInProcess(testLogger(t), 0)
+		t.Cleanup(func() { _ = bus.Close() })
+		test(t, bus)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		dsn := testDSN(t)
+		test(t, newPostgresBus(t, openDB(t, dsn), dsn, uniqueName(t, "evtest")))
+	})
+}
+
 func TestFilterDelivery(t *testing.T) {
 	t.Parallel()
+	forEachBus(t, testFilterDelivery)
+}
+
+func testFilterDelivery(t *testing.T, bus Bus) {
 	// MessageID numbers the published events so that a test case names
 	// exactly which ones it expects.
 	published := []Event{
@@ -105,8 +125,6 @@ func TestFilterDelivery(t *testing.T) {
 		{"account without events", Filter{AccountID: 3}, nil},
 		{"all accounts", Filter{AllAccounts: true}, []int{1, 2, 3, 4, 5, 6}},
 	}
-	bus := NewInProcess(testLogger(t), 0)
-	t.Cleanup(func() { _ = bus.Close() })
 	subs := make([]*Subscription, len(tests))
 	for i, tt := range tests {
 		s, err := bus.Subscribe(t.Context(), tt.give)
@@ -223,11 +241,12 @@ func TestSubscribeRejectsFilterWithoutAccount(t *testing.T) {
 
 func TestSlowSubscriberIsDroppedOthersContinue(t *testing.T) {
 	t.Parallel()
-	const buffer, total = 4, 500
-	bus := NewInProcess(testLogger(t), buffer)
-	t.Cleanup(func() { _ = bus.Close() })
+	forEachBus(t, testSlowSubscriber)
+}
 
-	slow, err := bus.Subscribe(t.Context(), Filter{AccountID: 1})
+func testSlowSubscriber(t *testing.T, bus Bus) {
+	const total = 300
+	slow, err := bus.Subscribe(t.Context(), Filter{AccountID: 1}, WithBuffer(4))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +277,7 @@ func TestSlowSubscriberIsDroppedOthersContinue(t *testing.T) {
 			t.Fatalf("Publish %d: %v", i, err)
 		}
 	}
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("publishing %d events took %v: the publisher waited for someone", total, d)
 	}
 
@@ -283,9 +302,6 @@ func TestSlowSubscriberIsDroppedOthersContinue(t *testing.T) {
 	}
 	if fast.Err() != nil {
 		t.Errorf("fast subscriber closed: %v", fast.Err())
-	}
-	if got, want := bus.hub.count(), 2; got != want {
-		t.Errorf("live subscriptions: got %d, want %d", got, want)
 	}
 }
 

@@ -17,7 +17,9 @@ import (
 // empty.
 const DefaultChannel = "intalos_events"
 
-// Execer runs a statement; *sql.DB, *sql.Tx and *sql.Conn implement it.
+// Execer runs a statement; *sql.DB, *sql.Tx and *sql.Conn implement it, and
+// so do ent's client and Tx when ent is generated with the sql/execquery
+// feature.
 type Execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
@@ -240,6 +242,9 @@ func (b *Postgres) Publish(ctx context.Context, events ...Event) error {
 func (b *Postgres) NotifyTx(ctx context.Context, tx Execer, events ...Event) error {
 	if len(events) == 0 {
 		return nil
+	}
+	if b.hub.isClosed() {
+		return ErrClosed
 	}
 	_, enc, err := prepare(events, time.Now())
 	if err != nil {

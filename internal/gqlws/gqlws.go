@@ -61,7 +61,7 @@ const (
 
 // Defaults for Config's zero values.
 const (
-	DefaultSendQueue    = 32
+	DefaultSendQueue    = 64
 	DefaultWriteTimeout = 10 * time.Second
 	DefaultBufferSize   = 4096
 )
@@ -79,14 +79,17 @@ type Config struct {
 	// accepted in both cases, since only non-browser clients omit it and the
 	// origin check exists to stop other sites' pages.
 	AllowedOrigins []string
-	// ReadBufferSize and WriteBufferSize are gorilla's I/O buffer sizes
-	// (default 4096). Write buffers are pooled between writes, so an idle
+	// ReadBufferSize and WriteBufferSize are gorilla's I/O buffer sizes. A
+	// zero ReadBufferSize reuses the HTTP server's 4 KiB read buffer; write
+	// buffers (default 4 KiB) are pooled between writes, so an idle
 	// connection holds none.
 	ReadBufferSize, WriteBufferSize int
 	// HandshakeTimeout bounds the upgrade (gorilla's default when zero).
 	HandshakeTimeout time.Duration
 	// SendQueue is the number of messages a connection may have waiting for
-	// the socket before it is closed as too slow (default 32).
+	// the socket before it is closed as too slow (default 64). The queue
+	// only fills once the kernel's socket buffer is full, and holds no memory
+	// while empty.
 	SendQueue int
 	// WriteTimeout bounds every socket write (default 10s).
 	WriteTimeout time.Duration
@@ -130,7 +133,7 @@ func New(logger *slog.Logger, cfg Config) (*Upgrader, error) {
 	}
 	u.upgrader = websocket.Upgrader{
 		HandshakeTimeout: cfg.HandshakeTimeout,
-		ReadBufferSize:   positiveOr(cfg.ReadBufferSize, DefaultBufferSize),
+		ReadBufferSize:   max(cfg.ReadBufferSize, 0),
 		WriteBufferSize:  positiveOr(cfg.WriteBufferSize, DefaultBufferSize),
 		WriteBufferPool:  &sync.Pool{},
 		CheckOrigin:      u.checkOrigin,

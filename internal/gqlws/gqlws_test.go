@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -494,5 +495,51 @@ func TestNoGoroutineLeak(t *testing.T) {
 			t.Fatalf("goroutines: %d, before %d\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A client that stops reading is disconnected once the socket's buffers and
+// the send queue are full; gqlgen's subscription goroutine never blocks on it.
+func TestStalledClientIsDisconnected(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Config{SendQueue: 4, WriteTimeout: 2 * time.Second}, transport.Websocket{})
+	d := websocket.Dialer{
+		Subprotocols: []string{ProtocolGraphQLTransportWS},
+		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetReadBuffer(4096) // fill up quickly
+			}
+			return c, err
+		},
+	}
+	ws, _, err := d.DialContext(t.Context(), e.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ws.Close() })
+	c := &client{t: t, c: ws}
+	c.send(msg{Type: "connection_init", Payload: initPayload(apiKey)})
+	c.expect("connection_ack")
+	c.send(msg{Type: "subscribe", ID: "1", Payload: subscription})
+
+	// From now on the client reads nothing. Every event must still be taken
+	// promptly until the server gives up on the client.
+	start := time.Now()
+	sent := 0
+	for {
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("stalled client still connected after %d events", sent)
+		}
+		done := make(chan struct{})
+		go func() { e.gql.SendNextSubscriptionMessage(); close(done) }()
+		select {
+		case <-done:
+			sent++
+		case code := <-e.closed:
+			<-done
+			t.Logf("disconnected (gqlgen close code %d) after %d events in %v", code, sent, time.Since(start))
+			return
+		}
 	}
 }
