@@ -48,8 +48,8 @@ func (e *Engine) Step(ctx context.Context, def *Definition, state State, in Inpu
 	next := def.Start
 	if state.Waiting() {
 		n, ok := r.node(state.Node)
-		if !ok {
-			return Result{}, fmt.Errorf("flowengine: state waits at %q, which is not a node of this flow", state.Node)
+		if !ok || !n.Component.waitsForUser() {
+			return Result{}, fmt.Errorf("flowengine: state waits at %q, which is not a question of this flow", state.Node)
 		}
 		r.trace = append(r.trace, n.ID)
 		target, fits, err := r.answer(n, in)

@@ -61,13 +61,14 @@ func TestStepLimit(t *testing.T) {
 }
 
 func TestStepRejects(t *testing.T) {
-	def := mustParse(t, flow(`{"id":"a","type":"QuestionText","text":"?","variable":"v"}`))
+	def := mustParse(t, flow(`{"id":"a","type":"QuestionText","text":"?","variable":"v","next":"m"}`, `{"id":"m","type":"Message","text":"hi"}`))
 	tests := []struct {
 		name    string
 		give    State
 		wantErr string
 	}{
 		{"unknown node", State{Version: 1, Node: "gone"}, `waits at "gone"`},
+		{"not a question", State{Version: 1, Node: "m"}, `waits at "m"`},
 		{"future state", State{Version: 9, Node: "a"}, "state version 9"},
 	}
 	for _, tt := range tests {

@@ -72,6 +72,7 @@ func validate(def *Definition, graph bool) []Problem {
 	}
 	v.checkIDs()
 	startOK := v.checkStart()
+	prep := def.prepared()
 	for i, n := range def.Nodes {
 		if n.Component == nil {
 			if graph {
@@ -79,7 +80,7 @@ func validate(def *Definition, graph bool) []Problem {
 			}
 			continue
 		}
-		checkComponent(&checker{v: v, node: n.ID, prep: def.prepared()}, n.Component)
+		checkComponent(&checker{v: v, node: n.ID, prep: prep}, n.Component)
 		v.checkEdges(n)
 	}
 	if graph && startOK {

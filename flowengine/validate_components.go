@@ -3,7 +3,6 @@ package flowengine
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 )
 
@@ -42,7 +41,7 @@ func (c *checker) pattern(field, pattern string) {
 	if hasVariables(pattern) {
 		return // compiled at run time; a bad value fails that one test
 	}
-	if _, err := regexp.Compile(pattern); err != nil {
+	if _, err := c.prep.regexp(c.node, field, pattern); err != nil {
 		c.add(field, fmt.Sprintf("is not a valid regular expression: %v", err))
 	}
 }
