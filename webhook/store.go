@@ -1,0 +1,372 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/intalos/integrations/ent"
+	"github.com/intalos/integrations/ent/contact"
+	"github.com/intalos/integrations/ent/integrationerror"
+	"github.com/intalos/integrations/ent/message"
+	"github.com/intalos/integrations/ent/statusreceipt"
+)
+
+// insertChunk bounds the rows of one INSERT, well below PostgreSQL's and
+// SQLite's limits on bind parameters.
+const insertChunk = 500
+
+// outcome counts what a batch stored.
+type outcome struct {
+	messages, duplicates, statuses, events, errors int
+}
+
+// store writes the batch in tx.
+func (b *batch) store(ctx context.Context, tx *ent.Tx) (outcome, error) {
+	var out outcome
+	fresh, err := b.freshMessages(ctx, tx)
+	if err != nil {
+		return out, err
+	}
+	out.messages, out.duplicates = len(fresh), len(b.messages)-len(fresh)
+	contacts, err := b.upsertContacts(ctx, tx, fresh)
+	if err != nil {
+		return out, err
+	}
+	if err := b.insertMessages(ctx, tx, fresh, contacts); err != nil {
+		return out, err
+	}
+	if out.statuses, err = b.storeStatuses(ctx, tx); err != nil {
+		return out, err
+	}
+	if out.events, err = b.insertEvents(ctx, tx); err != nil {
+		return out, err
+	}
+	if out.errors, err = b.insertErrors(ctx, tx, fresh); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// freshMessages drops the messages already stored: one indexed query per
+// integration. The insert still says ON CONFLICT DO NOTHING for another
+// instance storing the same wamid at the same time.
+func (b *batch) freshMessages(ctx context.Context, tx *ent.Tx) ([]inboundItem, error) {
+	ids, groups := byIntegration(b.messages, func(it inboundItem) int { return it.info.ID })
+	var fresh []inboundItem
+	for _, id := range ids {
+		items := groups[id]
+		stored := make(map[string]bool)
+		for lo := 0; lo < len(items); lo += insertChunk {
+			hi := min(lo+insertChunk, len(items))
+			wamids := make([]string, 0, hi-lo)
+			for _, it := range items[lo:hi] {
+				wamids = append(wamids, it.msg.ID)
+			}
+			found, err := tx.Message.Query().
+				Where(message.IntegrationID(id), message.WamidIn(wamids...)).
+				Select(message.FieldWamid).
+				Strings(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("finding stored messages: %w", err)
+			}
+			for _, w := range found {
+				stored[w] = true
+			}
+		}
+		for _, it := range items {
+			if !stored[it.msg.ID] {
+				fresh = append(fresh, it)
+			}
+		}
+	}
+	return fresh, nil
+}
+
+type contactKey struct {
+	integrationID int
+	waID          string
+}
+
+// contactRow merges what the new messages of a batch say about one contact.
+type contactRow struct {
+	info        *integrationInfo
+	waID        string
+	profileName string
+	userID      string
+	lastInbound *time.Time
+}
+
+// upsertContacts creates or updates the contacts of the fresh messages in
+// one statement and returns their ids.
+func (b *batch) upsertContacts(ctx context.Context, tx *ent.Tx, fresh []inboundItem) (map[contactKey]int, error) {
+	rows := b.contactRows(fresh)
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	for lo := 0; lo < len(rows); lo += insertChunk {
+		hi := min(lo+insertChunk, len(rows))
+		creates := make([]*ent.ContactCreate, 0, hi-lo)
+		for _, r := range rows[lo:hi] {
+			creates = append(creates, tx.Contact.Create().
+				SetAccountID(r.info.AccountID).
+				SetIntegrationID(r.info.ID).
+				SetWaID(r.waID).
+				SetProfileName(r.profileName).
+				SetUserID(r.userID).
+				SetNillableLastInboundAt(r.lastInbound).
+				SetCreatedAt(b.now).
+				SetUpdatedAt(b.now))
+		}
+		err := tx.Contact.CreateBulk(creates...).
+			OnConflict(sql.ConflictColumns(contact.FieldIntegrationID, contact.FieldWaID), sql.ResolveWith(mergeContact)).
+			Exec(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("storing contacts: %w", err)
+		}
+	}
+	return b.contactIDs(ctx, tx, rows)
+}
+
+// mergeContact is the ON CONFLICT update of a known contact: a profile
+// name or user id only replaces the stored one when Meta sent one, and the
+// last inbound time only moves forward (messages arrive out of order).
+func mergeContact(u *sql.UpdateSet) {
+	t, ex := u.Table(), sql.Dialect(u.Dialect()).Table("excluded")
+	keepUnlessEmpty := func(col string) {
+		u.Set(col, sql.Expr(fmt.Sprintf("CASE WHEN %s = '' THEN %s ELSE %s END", ex.C(col), t.C(col), ex.C(col))))
+	}
+	keepUnlessEmpty(contact.FieldProfileName)
+	keepUnlessEmpty(contact.FieldUserID)
+	last := contact.FieldLastInboundAt
+	u.Set(last, sql.Expr(fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[2]s > %[1]s THEN %[2]s ELSE %[1]s END", t.C(last), ex.C(last))))
+	u.SetExcluded(contact.FieldUpdatedAt)
+}
+
+func (b *batch) contactRows(fresh []inboundItem) []*contactRow {
+	merged := make(map[contactKey]*contactRow)
+	var order []contactKey
+	for _, it := range fresh {
+		m := it.msg
+		if m.ContactKey == "" {
+			continue
+		}
+		k := contactKey{it.info.ID, m.ContactKey}
+		r, ok := merged[k]
+		if !ok {
+			r = &contactRow{info: it.info, waID: m.ContactKey}
+			merged[k] = r
+			order = append(order, k)
+		}
+		if m.ProfileName != "" {
+			r.profileName = m.ProfileName
+		}
+		if m.UserID != "" {
+			r.userID = m.UserID
+		}
+		if m.System {
+			continue // Meta's notices do not open the customer service window
+		}
+		at := m.Timestamp
+		if at.IsZero() {
+			at = b.now
+		}
+		if r.lastInbound == nil || at.After(*r.lastInbound) {
+			r.lastInbound = &at
+		}
+	}
+	sort.Slice(order, func(i, j int) bool {
+		return lessKey(order[i].integrationID, order[i].waID, order[j].integrationID, order[j].waID)
+	})
+	rows := make([]*contactRow, 0, len(order))
+	for _, k := range order {
+		rows = append(rows, merged[k])
+	}
+	return rows
+}
+
+func (b *batch) contactIDs(ctx context.Context, tx *ent.Tx, rows []*contactRow) (map[contactKey]int, error) {
+	ids := make(map[contactKey]int, len(rows))
+	integrations, groups := byIntegration(rows, func(r *contactRow) int { return r.info.ID })
+	for _, id := range integrations {
+		group := groups[id]
+		for lo := 0; lo < len(group); lo += insertChunk {
+			hi := min(lo+insertChunk, len(group))
+			waIDs := make([]string, 0, hi-lo)
+			for _, r := range group[lo:hi] {
+				waIDs = append(waIDs, r.waID)
+			}
+			var found []struct {
+				ID   int    `json:"id"`
+				WaID string `json:"wa_id"`
+			}
+			err := tx.Contact.Query().
+				Where(contact.IntegrationID(id), contact.WaIDIn(waIDs...)).
+				Select(contact.FieldID, contact.FieldWaID).
+				Scan(ctx, &found)
+			if err != nil {
+				return nil, fmt.Errorf("reading contact ids: %w", err)
+			}
+			for _, f := range found {
+				ids[contactKey{id, f.WaID}] = f.ID
+			}
+		}
+	}
+	return ids, nil
+}
+
+// insertMessages stores the fresh messages as the inbox: RECEIVED and due
+// now, for the conversation workers to claim.
+func (b *batch) insertMessages(ctx context.Context, tx *ent.Tx, fresh []inboundItem, contacts map[contactKey]int) error {
+	for lo := 0; lo < len(fresh); lo += insertChunk {
+		hi := min(lo+insertChunk, len(fresh))
+		creates := make([]*ent.MessageCreate, 0, hi-lo)
+		for _, it := range fresh[lo:hi] {
+			m := it.msg
+			c := tx.Message.Create().
+				SetAccountID(it.info.AccountID).
+				SetIntegrationID(it.info.ID).
+				SetDirection(message.DirectionINBOUND).
+				SetWamid(m.ID).
+				SetType(m.Type).
+				SetContent(m.Raw).
+				SetText(m.Text).
+				SetStatus(message.StatusRECEIVED).
+				SetNextAttemptAt(b.now).
+				SetCreatedAt(b.now).
+				SetUpdatedAt(b.now)
+			if id, ok := contacts[contactKey{it.info.ID, m.ContactKey}]; ok {
+				c.SetContactID(id)
+			}
+			if !m.Timestamp.IsZero() {
+				c.SetWaTimestamp(m.Timestamp)
+			}
+			creates = append(creates, c)
+			b.touched[it.info.ID] = true
+		}
+		err := tx.Message.CreateBulk(creates...).
+			OnConflict(sql.ConflictColumns(message.FieldIntegrationID, message.FieldWamid), sql.DoNothing()).
+			Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("storing messages: %w", err)
+		}
+	}
+	return nil
+}
+
+// storeStatuses keeps every status receipt (a redelivered one is a no-op)
+// and applies them to the outbound messages already recorded.
+func (b *batch) storeStatuses(ctx context.Context, tx *ent.Tx) (int, error) {
+	for lo := 0; lo < len(b.statuses); lo += insertChunk {
+		hi := min(lo+insertChunk, len(b.statuses))
+		creates := make([]*ent.StatusReceiptCreate, 0, hi-lo)
+		for _, it := range b.statuses[lo:hi] {
+			s := it.status
+			at := s.Timestamp
+			if at.IsZero() {
+				at = b.now
+			}
+			c := tx.StatusReceipt.Create().
+				SetAccountID(it.info.AccountID).
+				SetIntegrationID(it.info.ID).
+				SetWamid(s.ID).
+				SetStatus(s.Status).
+				SetTimestamp(at).
+				SetRecipientID(s.RecipientID).
+				SetReceivedAt(b.now)
+			if s.Errors != nil {
+				c.SetErrors(s.Errors)
+			}
+			creates = append(creates, c)
+			b.touched[it.info.ID] = true
+		}
+		err := tx.StatusReceipt.CreateBulk(creates...).
+			OnConflict(sql.ConflictColumns(statusreceipt.FieldIntegrationID, statusreceipt.FieldWamid, statusreceipt.FieldStatus), sql.DoNothing()).
+			Exec(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("storing statuses: %w", err)
+		}
+	}
+	integrations, groups := byIntegration(b.statuses, func(it statusItem) int { return it.info.ID })
+	for _, id := range integrations {
+		var wamids []string
+		for _, it := range groups[id] {
+			wamids = append(wamids, it.status.ID)
+		}
+		if err := ApplyPendingStatuses(ctx, tx, id, wamids...); err != nil {
+			return 0, fmt.Errorf("applying statuses: %w", err)
+		}
+	}
+	return len(b.statuses), nil
+}
+
+// insertEvents keeps the changes of other fields (template, quality and
+// account updates…), acknowledged as they are.
+func (b *batch) insertEvents(ctx context.Context, tx *ent.Tx) (int, error) {
+	if len(b.events) == 0 {
+		return 0, nil
+	}
+	creates := make([]*ent.WebhookEventCreate, 0, len(b.events))
+	for _, r := range b.events {
+		creates = append(creates, tx.WebhookEvent.Create().
+			SetAccountID(r.info.AccountID).
+			SetIntegrationID(r.info.ID).
+			SetField(r.change.Field).
+			SetValue(storableJSON(r.change.Value)).
+			SetReceivedAt(b.now))
+		b.touched[r.info.ID] = true
+	}
+	if err := tx.WebhookEvent.CreateBulk(creates...).Exec(ctx); err != nil {
+		return 0, fmt.Errorf("storing webhook events: %w", err)
+	}
+	return len(creates), nil
+}
+
+// insertErrors logs Meta's change-level errors as WEBHOOK_ERROR, unless
+// the change is a redelivery: it had messages and all were stored before.
+func (b *batch) insertErrors(ctx context.Context, tx *ent.Tx, fresh []inboundItem) (int, error) {
+	isFresh := make(map[messageKey]bool, len(fresh))
+	for _, it := range fresh {
+		isFresh[messageKey{it.info.ID, it.msg.ID}] = true
+	}
+	var creates []*ent.IntegrationErrorCreate
+	for _, ce := range b.errors {
+		if !anyFresh(isFresh, ce.info.ID, ce.wamids) {
+			continue
+		}
+		for _, e := range ce.errs {
+			creates = append(creates, tx.IntegrationError.Create().
+				SetAccountID(ce.info.AccountID).
+				SetIntegrationID(ce.info.ID).
+				SetKind(integrationerror.KindWEBHOOK_ERROR).
+				SetMessage(fmt.Sprintf("Meta reported error %d in a webhook: %s", e.Code, firstNonEmpty(e.Details, e.Message, e.Title))).
+				SetDetail(map[string]any{
+					"code": e.Code, "title": e.Title, "message": e.Message, "details": e.Details,
+					"href": e.Href, "field": ce.field, "wamids": ce.wamids,
+				}).
+				SetCreatedAt(b.now))
+		}
+	}
+	if len(creates) == 0 {
+		return 0, nil
+	}
+	if err := tx.IntegrationError.CreateBulk(creates...).Exec(ctx); err != nil {
+		return 0, fmt.Errorf("storing webhook errors: %w", err)
+	}
+	return len(creates), nil
+}
+
+func anyFresh(isFresh map[messageKey]bool, integrationID int, wamids []string) bool {
+	if len(wamids) == 0 {
+		return true
+	}
+	for _, w := range wamids {
+		if isFresh[messageKey{integrationID, w}] {
+			return true
+		}
+	}
+	return false
+}
