@@ -70,6 +70,8 @@ type Integration struct {
 	WebhookKey string `json:"-"`
 	// LastActivityAt holds the value of the "last_activity_at" field.
 	LastActivityAt *time.Time `json:"last_activity_at,omitempty"`
+	// last time Meta's GET verification succeeded; failures are IntegrationErrors
+	WebhookVerifiedAt *time.Time `json:"webhook_verified_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the IntegrationQuery when eager-loading is set.
 	Edges        IntegrationEdges `json:"edges"`
@@ -190,7 +192,7 @@ func (*Integration) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case integration.FieldName, integration.FieldKind, integration.FieldBusinessAccountID, integration.FieldPhoneNumberID, integration.FieldAppID, integration.FieldAppSecretSealed, integration.FieldAccessTokenSealed, integration.FieldVerifyTokenSealed, integration.FieldVerifyTokenFingerprint, integration.FieldAPIVersion, integration.FieldAlertEmail, integration.FieldTemplateName, integration.FieldTemplateLanguage, integration.FieldWebhookKey:
 			values[i] = new(sql.NullString)
-		case integration.FieldCreatedAt, integration.FieldUpdatedAt, integration.FieldAccessTokenExpiresAt, integration.FieldLastActivityAt:
+		case integration.FieldCreatedAt, integration.FieldUpdatedAt, integration.FieldAccessTokenExpiresAt, integration.FieldLastActivityAt, integration.FieldWebhookVerifiedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -369,6 +371,13 @@ func (_m *Integration) assignValues(columns []string, values []any) error {
 				_m.LastActivityAt = new(time.Time)
 				*_m.LastActivityAt = value.Time
 			}
+		case integration.FieldWebhookVerifiedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field webhook_verified_at", values[i])
+			} else if value.Valid {
+				_m.WebhookVerifiedAt = new(time.Time)
+				*_m.WebhookVerifiedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -520,6 +529,11 @@ func (_m *Integration) String() string {
 	builder.WriteString(", ")
 	if v := _m.LastActivityAt; v != nil {
 		builder.WriteString("last_activity_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.WebhookVerifiedAt; v != nil {
+		builder.WriteString("webhook_verified_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')

@@ -300,6 +300,20 @@ func (_c *IntegrationCreate) SetNillableLastActivityAt(v *time.Time) *Integratio
 	return _c
 }
 
+// SetWebhookVerifiedAt sets the "webhook_verified_at" field.
+func (_c *IntegrationCreate) SetWebhookVerifiedAt(v time.Time) *IntegrationCreate {
+	_c.mutation.SetWebhookVerifiedAt(v)
+	return _c
+}
+
+// SetNillableWebhookVerifiedAt sets the "webhook_verified_at" field if the given value is not nil.
+func (_c *IntegrationCreate) SetNillableWebhookVerifiedAt(v *time.Time) *IntegrationCreate {
+	if v != nil {
+		_c.SetWebhookVerifiedAt(*v)
+	}
+	return _c
+}
+
 // SetAccount sets the "account" edge to the Account entity.
 func (_c *IntegrationCreate) SetAccount(v *Account) *IntegrationCreate {
 	return _c.SetAccountID(v.ID)
@@ -748,6 +762,10 @@ func (_c *IntegrationCreate) createSpec() (*Integration, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastActivityAt(); ok {
 		_spec.SetField(integration.FieldLastActivityAt, field.TypeTime, value)
 		_node.LastActivityAt = &value
+	}
+	if value, ok := _c.mutation.WebhookVerifiedAt(); ok {
+		_spec.SetField(integration.FieldWebhookVerifiedAt, field.TypeTime, value)
+		_node.WebhookVerifiedAt = &value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1225,6 +1243,24 @@ func (u *IntegrationUpsert) ClearLastActivityAt() *IntegrationUpsert {
 	return u
 }
 
+// SetWebhookVerifiedAt sets the "webhook_verified_at" field.
+func (u *IntegrationUpsert) SetWebhookVerifiedAt(v time.Time) *IntegrationUpsert {
+	u.Set(integration.FieldWebhookVerifiedAt, v)
+	return u
+}
+
+// UpdateWebhookVerifiedAt sets the "webhook_verified_at" field to the value that was provided on create.
+func (u *IntegrationUpsert) UpdateWebhookVerifiedAt() *IntegrationUpsert {
+	u.SetExcluded(integration.FieldWebhookVerifiedAt)
+	return u
+}
+
+// ClearWebhookVerifiedAt clears the value of the "webhook_verified_at" field.
+func (u *IntegrationUpsert) ClearWebhookVerifiedAt() *IntegrationUpsert {
+	u.SetNull(integration.FieldWebhookVerifiedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1619,6 +1655,27 @@ func (u *IntegrationUpsertOne) UpdateLastActivityAt() *IntegrationUpsertOne {
 func (u *IntegrationUpsertOne) ClearLastActivityAt() *IntegrationUpsertOne {
 	return u.Update(func(s *IntegrationUpsert) {
 		s.ClearLastActivityAt()
+	})
+}
+
+// SetWebhookVerifiedAt sets the "webhook_verified_at" field.
+func (u *IntegrationUpsertOne) SetWebhookVerifiedAt(v time.Time) *IntegrationUpsertOne {
+	return u.Update(func(s *IntegrationUpsert) {
+		s.SetWebhookVerifiedAt(v)
+	})
+}
+
+// UpdateWebhookVerifiedAt sets the "webhook_verified_at" field to the value that was provided on create.
+func (u *IntegrationUpsertOne) UpdateWebhookVerifiedAt() *IntegrationUpsertOne {
+	return u.Update(func(s *IntegrationUpsert) {
+		s.UpdateWebhookVerifiedAt()
+	})
+}
+
+// ClearWebhookVerifiedAt clears the value of the "webhook_verified_at" field.
+func (u *IntegrationUpsertOne) ClearWebhookVerifiedAt() *IntegrationUpsertOne {
+	return u.Update(func(s *IntegrationUpsert) {
+		s.ClearWebhookVerifiedAt()
 	})
 }
 
@@ -2182,6 +2239,27 @@ func (u *IntegrationUpsertBulk) UpdateLastActivityAt() *IntegrationUpsertBulk {
 func (u *IntegrationUpsertBulk) ClearLastActivityAt() *IntegrationUpsertBulk {
 	return u.Update(func(s *IntegrationUpsert) {
 		s.ClearLastActivityAt()
+	})
+}
+
+// SetWebhookVerifiedAt sets the "webhook_verified_at" field.
+func (u *IntegrationUpsertBulk) SetWebhookVerifiedAt(v time.Time) *IntegrationUpsertBulk {
+	return u.Update(func(s *IntegrationUpsert) {
+		s.SetWebhookVerifiedAt(v)
+	})
+}
+
+// UpdateWebhookVerifiedAt sets the "webhook_verified_at" field to the value that was provided on create.
+func (u *IntegrationUpsertBulk) UpdateWebhookVerifiedAt() *IntegrationUpsertBulk {
+	return u.Update(func(s *IntegrationUpsert) {
+		s.UpdateWebhookVerifiedAt()
+	})
+}
+
+// ClearWebhookVerifiedAt clears the value of the "webhook_verified_at" field.
+func (u *IntegrationUpsertBulk) ClearWebhookVerifiedAt() *IntegrationUpsertBulk {
+	return u.Update(func(s *IntegrationUpsert) {
+		s.ClearWebhookVerifiedAt()
 	})
 }
 

@@ -365,6 +365,26 @@ func (_u *IntegrationUpdate) ClearLastActivityAt() *IntegrationUpdate {
 	return _u
 }
 
+// SetWebhookVerifiedAt sets the "webhook_verified_at" field.
+func (_u *IntegrationUpdate) SetWebhookVerifiedAt(v time.Time) *IntegrationUpdate {
+	_u.mutation.SetWebhookVerifiedAt(v)
+	return _u
+}
+
+// SetNillableWebhookVerifiedAt sets the "webhook_verified_at" field if the given value is not nil.
+func (_u *IntegrationUpdate) SetNillableWebhookVerifiedAt(v *time.Time) *IntegrationUpdate {
+	if v != nil {
+		_u.SetWebhookVerifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearWebhookVerifiedAt clears the value of the "webhook_verified_at" field.
+func (_u *IntegrationUpdate) ClearWebhookVerifiedAt() *IntegrationUpdate {
+	_u.mutation.ClearWebhookVerifiedAt()
+	return _u
+}
+
 // SetBot sets the "bot" edge to the Bot entity.
 func (_u *IntegrationUpdate) SetBot(v *Bot) *IntegrationUpdate {
 	return _u.SetBotID(v.ID)
@@ -812,6 +832,12 @@ func (_u *IntegrationUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if _u.mutation.LastActivityAtCleared() {
 		_spec.ClearField(integration.FieldLastActivityAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.WebhookVerifiedAt(); ok {
+		_spec.SetField(integration.FieldWebhookVerifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.WebhookVerifiedAtCleared() {
+		_spec.ClearField(integration.FieldWebhookVerifiedAt, field.TypeTime)
 	}
 	if _u.mutation.BotCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1462,6 +1488,26 @@ func (_u *IntegrationUpdateOne) ClearLastActivityAt() *IntegrationUpdateOne {
 	return _u
 }
 
+// SetWebhookVerifiedAt sets the "webhook_verified_at" field.
+func (_u *IntegrationUpdateOne) SetWebhookVerifiedAt(v time.Time) *IntegrationUpdateOne {
+	_u.mutation.SetWebhookVerifiedAt(v)
+	return _u
+}
+
+// SetNillableWebhookVerifiedAt sets the "webhook_verified_at" field if the given value is not nil.
+func (_u *IntegrationUpdateOne) SetNillableWebhookVerifiedAt(v *time.Time) *IntegrationUpdateOne {
+	if v != nil {
+		_u.SetWebhookVerifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearWebhookVerifiedAt clears the value of the "webhook_verified_at" field.
+func (_u *IntegrationUpdateOne) ClearWebhookVerifiedAt() *IntegrationUpdateOne {
+	_u.mutation.ClearWebhookVerifiedAt()
+	return _u
+}
+
 // SetBot sets the "bot" edge to the Bot entity.
 func (_u *IntegrationUpdateOne) SetBot(v *Bot) *IntegrationUpdateOne {
 	return _u.SetBotID(v.ID)
@@ -1939,6 +1985,12 @@ func (_u *IntegrationUpdateOne) sqlSave(ctx context.Context) (_node *Integration
 	}
 	if _u.mutation.LastActivityAtCleared() {
 		_spec.ClearField(integration.FieldLastActivityAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.WebhookVerifiedAt(); ok {
+		_spec.SetField(integration.FieldWebhookVerifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.WebhookVerifiedAtCleared() {
+		_spec.ClearField(integration.FieldWebhookVerifiedAt, field.TypeTime)
 	}
 	if _u.mutation.BotCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -5214,6 +5214,7 @@ type IntegrationMutation struct {
 	addmessages_per_second   *float64
 	webhook_key              *string
 	last_activity_at         *time.Time
+	webhook_verified_at      *time.Time
 	clearedFields            map[string]struct{}
 	account                  *int
 	clearedaccount           bool
@@ -6362,6 +6363,55 @@ func (m *IntegrationMutation) ResetLastActivityAt() {
 	delete(m.clearedFields, integration.FieldLastActivityAt)
 }
 
+// SetWebhookVerifiedAt sets the "webhook_verified_at" field.
+func (m *IntegrationMutation) SetWebhookVerifiedAt(t time.Time) {
+	m.webhook_verified_at = &t
+}
+
+// WebhookVerifiedAt returns the value of the "webhook_verified_at" field in the mutation.
+func (m *IntegrationMutation) WebhookVerifiedAt() (r time.Time, exists bool) {
+	v := m.webhook_verified_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWebhookVerifiedAt returns the old "webhook_verified_at" field's value of the Integration entity.
+// If the Integration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IntegrationMutation) OldWebhookVerifiedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWebhookVerifiedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWebhookVerifiedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWebhookVerifiedAt: %w", err)
+	}
+	return oldValue.WebhookVerifiedAt, nil
+}
+
+// ClearWebhookVerifiedAt clears the value of the "webhook_verified_at" field.
+func (m *IntegrationMutation) ClearWebhookVerifiedAt() {
+	m.webhook_verified_at = nil
+	m.clearedFields[integration.FieldWebhookVerifiedAt] = struct{}{}
+}
+
+// WebhookVerifiedAtCleared returns if the "webhook_verified_at" field was cleared in this mutation.
+func (m *IntegrationMutation) WebhookVerifiedAtCleared() bool {
+	_, ok := m.clearedFields[integration.FieldWebhookVerifiedAt]
+	return ok
+}
+
+// ResetWebhookVerifiedAt resets all changes to the "webhook_verified_at" field.
+func (m *IntegrationMutation) ResetWebhookVerifiedAt() {
+	m.webhook_verified_at = nil
+	delete(m.clearedFields, integration.FieldWebhookVerifiedAt)
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *IntegrationMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -6774,7 +6824,7 @@ func (m *IntegrationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IntegrationMutation) Fields() []string {
-	fields := make([]string, 0, 25)
+	fields := make([]string, 0, 26)
 	if m.created_at != nil {
 		fields = append(fields, integration.FieldCreatedAt)
 	}
@@ -6850,6 +6900,9 @@ func (m *IntegrationMutation) Fields() []string {
 	if m.last_activity_at != nil {
 		fields = append(fields, integration.FieldLastActivityAt)
 	}
+	if m.webhook_verified_at != nil {
+		fields = append(fields, integration.FieldWebhookVerifiedAt)
+	}
 	return fields
 }
 
@@ -6908,6 +6961,8 @@ func (m *IntegrationMutation) Field(name string) (ent.Value, bool) {
 		return m.WebhookKey()
 	case integration.FieldLastActivityAt:
 		return m.LastActivityAt()
+	case integration.FieldWebhookVerifiedAt:
+		return m.WebhookVerifiedAt()
 	}
 	return nil, false
 }
@@ -6967,6 +7022,8 @@ func (m *IntegrationMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldWebhookKey(ctx)
 	case integration.FieldLastActivityAt:
 		return m.OldLastActivityAt(ctx)
+	case integration.FieldWebhookVerifiedAt:
+		return m.OldWebhookVerifiedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Integration field %s", name)
 }
@@ -7151,6 +7208,13 @@ func (m *IntegrationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastActivityAt(v)
 		return nil
+	case integration.FieldWebhookVerifiedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWebhookVerifiedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Integration field %s", name)
 }
@@ -7223,6 +7287,9 @@ func (m *IntegrationMutation) ClearedFields() []string {
 	if m.FieldCleared(integration.FieldLastActivityAt) {
 		fields = append(fields, integration.FieldLastActivityAt)
 	}
+	if m.FieldCleared(integration.FieldWebhookVerifiedAt) {
+		fields = append(fields, integration.FieldWebhookVerifiedAt)
+	}
 	return fields
 }
 
@@ -7251,6 +7318,9 @@ func (m *IntegrationMutation) ClearField(name string) error {
 		return nil
 	case integration.FieldLastActivityAt:
 		m.ClearLastActivityAt()
+		return nil
+	case integration.FieldWebhookVerifiedAt:
+		m.ClearWebhookVerifiedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Integration nullable field %s", name)
@@ -7334,6 +7404,9 @@ func (m *IntegrationMutation) ResetField(name string) error {
 		return nil
 	case integration.FieldLastActivityAt:
 		m.ResetLastActivityAt()
+		return nil
+	case integration.FieldWebhookVerifiedAt:
+		m.ResetWebhookVerifiedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Integration field %s", name)

@@ -66,6 +66,8 @@ const (
 	FieldWebhookKey = "webhook_key"
 	// FieldLastActivityAt holds the string denoting the last_activity_at field in the database.
 	FieldLastActivityAt = "last_activity_at"
+	// FieldWebhookVerifiedAt holds the string denoting the webhook_verified_at field in the database.
+	FieldWebhookVerifiedAt = "webhook_verified_at"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeBot holds the string denoting the bot edge name in mutations.
@@ -170,6 +172,7 @@ var Columns = []string{
 	FieldMessagesPerSecond,
 	FieldWebhookKey,
 	FieldLastActivityAt,
+	FieldWebhookVerifiedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -393,6 +396,11 @@ func ByWebhookKey(opts ...sql.OrderTermOption) OrderOption {
 // ByLastActivityAt orders the results by the last_activity_at field.
 func ByLastActivityAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastActivityAt, opts...).ToFunc()
+}
+
+// ByWebhookVerifiedAt orders the results by the webhook_verified_at field.
+func ByWebhookVerifiedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWebhookVerifiedAt, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

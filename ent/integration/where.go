@@ -171,6 +171,11 @@ func LastActivityAt(v time.Time) predicate.Integration {
 	return predicate.Integration(sql.FieldEQ(FieldLastActivityAt, v))
 }
 
+// WebhookVerifiedAt applies equality check predicate on the "webhook_verified_at" field. It's identical to WebhookVerifiedAtEQ.
+func WebhookVerifiedAt(v time.Time) predicate.Integration {
+	return predicate.Integration(sql.FieldEQ(FieldWebhookVerifiedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Integration {
 	return predicate.Integration(sql.FieldEQ(FieldCreatedAt, v))
@@ -1398,6 +1403,56 @@ func LastActivityAtIsNil() predicate.Integration {
 // LastActivityAtNotNil applies the NotNil predicate on the "last_activity_at" field.
 func LastActivityAtNotNil() predicate.Integration {
 	return predicate.Integration(sql.FieldNotNull(FieldLastActivityAt))
+}
+
+// WebhookVerifiedAtEQ applies the EQ predicate on the "webhook_verified_at" field.
+func WebhookVerifiedAtEQ(v time.Time) predicate.Integration {
+	return predicate.Integration(sql.FieldEQ(FieldWebhookVerifiedAt, v))
+}
+
+// WebhookVerifiedAtNEQ applies the NEQ predicate on the "webhook_verified_at" field.
+func WebhookVerifiedAtNEQ(v time.Time) predicate.Integration {
+	return predicate.Integration(sql.FieldNEQ(FieldWebhookVerifiedAt, v))
+}
+
+// WebhookVerifiedAtIn applies the In predicate on the "webhook_verified_at" field.
+func WebhookVerifiedAtIn(vs ...time.Time) predicate.Integration {
+	return predicate.Integration(sql.FieldIn(FieldWebhookVerifiedAt, vs...))
+}
+
+// WebhookVerifiedAtNotIn applies the NotIn predicate on the "webhook_verified_at" field.
+func WebhookVerifiedAtNotIn(vs ...time.Time) predicate.Integration {
+	return predicate.Integration(sql.FieldNotIn(FieldWebhookVerifiedAt, vs...))
+}
+
+// WebhookVerifiedAtGT applies the GT predicate on the "webhook_verified_at" field.
+func WebhookVerifiedAtGT(v time.Time) predicate.Integration {
+	return predicate.Integration(sql.FieldGT(FieldWebhookVerifiedAt, v))
+}
+
+// WebhookVerifiedAtGTE applies the GTE predicate on the "webhook_verified_at" field.
+func WebhookVerifiedAtGTE(v time.Time) predicate.Integration {
+	return predicate.Integration(sql.FieldGTE(FieldWebhookVerifiedAt, v))
+}
+
+// WebhookVerifiedAtLT applies the LT predicate on the "webhook_verified_at" field.
+func WebhookVerifiedAtLT(v time.Time) predicate.Integration {
+	return predicate.Integration(sql.FieldLT(FieldWebhookVerifiedAt, v))
+}
+
+// WebhookVerifiedAtLTE applies the LTE predicate on the "webhook_verified_at" field.
+func WebhookVerifiedAtLTE(v time.Time) predicate.Integration {
+	return predicate.Integration(sql.FieldLTE(FieldWebhookVerifiedAt, v))
+}
+
+// WebhookVerifiedAtIsNil applies the IsNil predicate on the "webhook_verified_at" field.
+func WebhookVerifiedAtIsNil() predicate.Integration {
+	return predicate.Integration(sql.FieldIsNull(FieldWebhookVerifiedAt))
+}
+
+// WebhookVerifiedAtNotNil applies the NotNil predicate on the "webhook_verified_at" field.
+func WebhookVerifiedAtNotNil() predicate.Integration {
+	return predicate.Integration(sql.FieldNotNull(FieldWebhookVerifiedAt))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

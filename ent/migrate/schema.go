@@ -229,6 +229,7 @@ var (
 		{Name: "messages_per_second", Type: field.TypeFloat64, Default: 80},
 		{Name: "webhook_key", Type: field.TypeString, Unique: true},
 		{Name: "last_activity_at", Type: field.TypeTime, Nullable: true},
+		{Name: "webhook_verified_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeInt},
 		{Name: "bot_id", Type: field.TypeInt, Nullable: true},
 	}
@@ -240,13 +241,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "integrations_accounts_integrations",
-				Columns:    []*schema.Column{IntegrationsColumns[24]},
+				Columns:    []*schema.Column{IntegrationsColumns[25]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "integrations_bots_integrations",
-				Columns:    []*schema.Column{IntegrationsColumns[25]},
+				Columns:    []*schema.Column{IntegrationsColumns[26]},
 				RefColumns: []*schema.Column{BotsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -255,17 +256,17 @@ var (
 			{
 				Name:    "integration_account_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[24], IntegrationsColumns[1]},
+				Columns: []*schema.Column{IntegrationsColumns[25], IntegrationsColumns[1]},
 			},
 			{
 				Name:    "integration_account_id_verify_token_fingerprint",
 				Unique:  true,
-				Columns: []*schema.Column{IntegrationsColumns[24], IntegrationsColumns[13]},
+				Columns: []*schema.Column{IntegrationsColumns[25], IntegrationsColumns[13]},
 			},
 			{
 				Name:    "integration_bot_id",
 				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[25]},
+				Columns: []*schema.Column{IntegrationsColumns[26]},
 			},
 		},
 	}

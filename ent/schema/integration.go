@@ -55,6 +55,8 @@ func (Integration) Fields() []ent.Field {
 
 		field.String("webhook_key").NotEmpty().Unique().Immutable().Sensitive(),
 		field.Time("last_activity_at").Optional().Nillable(),
+		field.Time("webhook_verified_at").Optional().Nillable().
+			Comment("last time Meta's GET verification succeeded; failures are IntegrationErrors"),
 	}
 }
 
