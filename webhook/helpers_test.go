@@ -267,3 +267,22 @@ func jsonEqual(t testing.TB, got, want []byte) bool {
 	wb, _ := json.Marshal(w)
 	return bytes.Equal(gb, wb)
 }
+
+// metric sums the samples of a counter or the counts of a histogram.
+func (e *env) metric(name string) float64 {
+	e.t.Helper()
+	families, err := e.registry.Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			sum += m.GetCounter().GetValue() + float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	return sum
+}
