@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/intalos/integrations/ent/conversation"
+	"github.com/intalos/integrations/graph/model"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -22,7 +24,16 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	APIKey() APIKeyResolver
 	Account() AccountResolver
+	Bot() BotResolver
+	BotVersion() BotVersionResolver
+	Contact() ContactResolver
+	Conversation() ConversationResolver
+	Integration() IntegrationResolver
+	IntegrationError() IntegrationErrorResolver
+	Message() MessageResolver
+	Mutation() MutationResolver
 	Query() QueryResolver
 }
 
@@ -30,14 +41,281 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	APIKey struct {
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LastUsedAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Prefix     func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
+	}
+
+	APIKeyConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	APIKeyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Account struct {
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Name      func(childComplexity int) int
 	}
 
+	Bot struct {
+		CreatedAt     func(childComplexity int) int
+		Definition    func(childComplexity int) int
+		Description   func(childComplexity int) int
+		ID            func(childComplexity int) int
+		LatestVersion func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Published     func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Versions      func(childComplexity int, first *int, after *string, last *int, before *string) int
+	}
+
+	BotConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BotEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	BotVersion struct {
+		Bot         func(childComplexity int) int
+		Definition  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Number      func(childComplexity int) int
+		PublishedAt func(childComplexity int) int
+	}
+
+	BotVersionConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BotVersionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ConnectBotPayload struct {
+		Integration func(childComplexity int) int
+	}
+
+	Contact struct {
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		LastInboundAt func(childComplexity int) int
+		ProfileName   func(childComplexity int) int
+		WaID          func(childComplexity int) int
+	}
+
+	Conversation struct {
+		BotVersion     func(childComplexity int) int
+		Contact        func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		EndedAt        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LastActivityAt func(childComplexity int) int
+		Status         func(childComplexity int) int
+	}
+
+	ConversationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ConversationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CreateAPIKeyPayload struct {
+		APIKey func(childComplexity int) int
+		Key    func(childComplexity int) int
+	}
+
+	CreateBotPayload struct {
+		Bot func(childComplexity int) int
+	}
+
+	CreateWhatsAppIntegrationPayload struct {
+		Integration func(childComplexity int) int
+	}
+
+	DeleteIntegrationPayload struct {
+		DeletedID func(childComplexity int) int
+	}
+
+	DisconnectBotPayload struct {
+		Integration func(childComplexity int) int
+	}
+
+	Integration struct {
+		APIVersion           func(childComplexity int) int
+		AccessTokenExpiresAt func(childComplexity int) int
+		AppID                func(childComplexity int) int
+		Bot                  func(childComplexity int) int
+		BusinessAccountID    func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		HasAppSecret         func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		LastActivityAt       func(childComplexity int) int
+		Name                 func(childComplexity int) int
+		PhoneNumberID        func(childComplexity int) int
+		Settings             func(childComplexity int) int
+		Status               func(childComplexity int) int
+		UpdatedAt            func(childComplexity int) int
+		VerifyTokenHint      func(childComplexity int) int
+		WebhookURL           func(childComplexity int) int
+	}
+
+	IntegrationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	IntegrationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	IntegrationError struct {
+		AlertedAt func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Detail    func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Message   func(childComplexity int) int
+	}
+
+	IntegrationErrorConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	IntegrationErrorEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	IntegrationSettings struct {
+		AlertEmail                func(childComplexity int) int
+		AlertsEnabled             func(childComplexity int) int
+		ConversationExpirySeconds func(childComplexity int) int
+		MessagesPerSecond         func(childComplexity int) int
+		TemplateLanguage          func(childComplexity int) int
+		TemplateName              func(childComplexity int) int
+		TriggerRecipients         func(childComplexity int) int
+	}
+
+	Message struct {
+		Content     func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		DeliveredAt func(childComplexity int) int
+		Direction   func(childComplexity int) int
+		ErrorCode   func(childComplexity int) int
+		ErrorDetail func(childComplexity int) int
+		FailedAt    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		ReadAt      func(childComplexity int) int
+		SentAt      func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Text        func(childComplexity int) int
+		Type        func(childComplexity int) int
+	}
+
+	MessageConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MessageEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Mutation struct {
+		ConnectBot                func(childComplexity int, input model.ConnectBotInput) int
+		CreateAPIKey              func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateBot                 func(childComplexity int, input model.CreateBotInput) int
+		CreateWhatsAppIntegration func(childComplexity int, input model.CreateWhatsAppIntegrationInput) int
+		DeleteIntegration         func(childComplexity int, input model.DeleteIntegrationInput) int
+		DisconnectBot             func(childComplexity int, input model.DisconnectBotInput) int
+		PublishBot                func(childComplexity int, input model.PublishBotInput) int
+		RefreshIntegrationToken   func(childComplexity int, input model.RefreshIntegrationTokenInput) int
+		RevokeAPIKey              func(childComplexity int, input model.RevokeAPIKeyInput) int
+		SetIntegrationActive      func(childComplexity int, input model.SetIntegrationActiveInput) int
+		TestBot                   func(childComplexity int, input model.TestBotInput) int
+		UpdateBot                 func(childComplexity int, input model.UpdateBotInput) int
+		UpdateIntegration         func(childComplexity int, input model.UpdateIntegrationInput) int
+	}
+
+	PageInfo struct {
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
+	}
+
+	PublishBotPayload struct {
+		BotVersion func(childComplexity int) int
+	}
+
 	Query struct {
-		Viewer func(childComplexity int) int
+		APIKeys           func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Bot               func(childComplexity int, id string) int
+		Bots              func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.BotOrder) int
+		Conversations     func(childComplexity int, integrationID string, status *conversation.Status, first *int, after *string, last *int, before *string, orderBy *model.ConversationOrder) int
+		Integration       func(childComplexity int, id string) int
+		IntegrationErrors func(childComplexity int, integrationID string, first *int, after *string, last *int, before *string, orderBy *model.IntegrationErrorOrder) int
+		Integrations      func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.IntegrationFilter, orderBy *model.IntegrationOrder) int
+		Messages          func(childComplexity int, conversationID string, first *int, after *string, last *int, before *string, orderBy *model.MessageOrder) int
+		Node              func(childComplexity int, id string) int
+		Nodes             func(childComplexity int, ids []string) int
+		Viewer            func(childComplexity int) int
+	}
+
+	RefreshIntegrationTokenPayload struct {
+		Integration func(childComplexity int) int
+	}
+
+	RevokeAPIKeyPayload struct {
+		APIKey func(childComplexity int) int
+	}
+
+	SetIntegrationActivePayload struct {
+		Integration func(childComplexity int) int
+	}
+
+	TestBotPayload struct {
+		Ended   func(childComplexity int) int
+		Outputs func(childComplexity int) int
+		State   func(childComplexity int) int
+		Trace   func(childComplexity int) int
+	}
+
+	UpdateBotPayload struct {
+		Bot func(childComplexity int) int
+	}
+
+	UpdateIntegrationPayload struct {
+		Integration func(childComplexity int) int
 	}
 
 	Viewer struct {
@@ -59,6 +337,75 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "APIKey.createdAt":
+		if e.ComplexityRoot.APIKey.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKey.CreatedAt(childComplexity), true
+	case "APIKey.id":
+		if e.ComplexityRoot.APIKey.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKey.ID(childComplexity), true
+	case "APIKey.lastUsedAt":
+		if e.ComplexityRoot.APIKey.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKey.LastUsedAt(childComplexity), true
+	case "APIKey.name":
+		if e.ComplexityRoot.APIKey.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKey.Name(childComplexity), true
+	case "APIKey.prefix":
+		if e.ComplexityRoot.APIKey.Prefix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKey.Prefix(childComplexity), true
+	case "APIKey.revokedAt":
+		if e.ComplexityRoot.APIKey.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKey.RevokedAt(childComplexity), true
+
+	case "APIKeyConnection.edges":
+		if e.ComplexityRoot.APIKeyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyConnection.Edges(childComplexity), true
+	case "APIKeyConnection.pageInfo":
+		if e.ComplexityRoot.APIKeyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyConnection.PageInfo(childComplexity), true
+	case "APIKeyConnection.totalCount":
+		if e.ComplexityRoot.APIKeyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyConnection.TotalCount(childComplexity), true
+
+	case "APIKeyEdge.cursor":
+		if e.ComplexityRoot.APIKeyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyEdge.Cursor(childComplexity), true
+	case "APIKeyEdge.node":
+		if e.ComplexityRoot.APIKeyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyEdge.Node(childComplexity), true
+
 	case "Account.createdAt":
 		if e.ComplexityRoot.Account.CreatedAt == nil {
 			break
@@ -78,12 +425,1020 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Account.Name(childComplexity), true
 
+	case "Bot.createdAt":
+		if e.ComplexityRoot.Bot.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bot.CreatedAt(childComplexity), true
+	case "Bot.definition":
+		if e.ComplexityRoot.Bot.Definition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bot.Definition(childComplexity), true
+	case "Bot.description":
+		if e.ComplexityRoot.Bot.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bot.Description(childComplexity), true
+	case "Bot.id":
+		if e.ComplexityRoot.Bot.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bot.ID(childComplexity), true
+	case "Bot.latestVersion":
+		if e.ComplexityRoot.Bot.LatestVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bot.LatestVersion(childComplexity), true
+	case "Bot.name":
+		if e.ComplexityRoot.Bot.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bot.Name(childComplexity), true
+	case "Bot.published":
+		if e.ComplexityRoot.Bot.Published == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bot.Published(childComplexity), true
+	case "Bot.updatedAt":
+		if e.ComplexityRoot.Bot.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bot.UpdatedAt(childComplexity), true
+	case "Bot.versions":
+		if e.ComplexityRoot.Bot.Versions == nil {
+			break
+		}
+
+		args, err := ec.field_Bot_versions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Bot.Versions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+
+	case "BotConnection.edges":
+		if e.ComplexityRoot.BotConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotConnection.Edges(childComplexity), true
+	case "BotConnection.pageInfo":
+		if e.ComplexityRoot.BotConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotConnection.PageInfo(childComplexity), true
+	case "BotConnection.totalCount":
+		if e.ComplexityRoot.BotConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotConnection.TotalCount(childComplexity), true
+
+	case "BotEdge.cursor":
+		if e.ComplexityRoot.BotEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotEdge.Cursor(childComplexity), true
+	case "BotEdge.node":
+		if e.ComplexityRoot.BotEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotEdge.Node(childComplexity), true
+
+	case "BotVersion.bot":
+		if e.ComplexityRoot.BotVersion.Bot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotVersion.Bot(childComplexity), true
+	case "BotVersion.definition":
+		if e.ComplexityRoot.BotVersion.Definition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotVersion.Definition(childComplexity), true
+	case "BotVersion.id":
+		if e.ComplexityRoot.BotVersion.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotVersion.ID(childComplexity), true
+	case "BotVersion.number":
+		if e.ComplexityRoot.BotVersion.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotVersion.Number(childComplexity), true
+	case "BotVersion.publishedAt":
+		if e.ComplexityRoot.BotVersion.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotVersion.PublishedAt(childComplexity), true
+
+	case "BotVersionConnection.edges":
+		if e.ComplexityRoot.BotVersionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotVersionConnection.Edges(childComplexity), true
+	case "BotVersionConnection.pageInfo":
+		if e.ComplexityRoot.BotVersionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotVersionConnection.PageInfo(childComplexity), true
+	case "BotVersionConnection.totalCount":
+		if e.ComplexityRoot.BotVersionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotVersionConnection.TotalCount(childComplexity), true
+
+	case "BotVersionEdge.cursor":
+		if e.ComplexityRoot.BotVersionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotVersionEdge.Cursor(childComplexity), true
+	case "BotVersionEdge.node":
+		if e.ComplexityRoot.BotVersionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BotVersionEdge.Node(childComplexity), true
+
+	case "ConnectBotPayload.integration":
+		if e.ComplexityRoot.ConnectBotPayload.Integration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectBotPayload.Integration(childComplexity), true
+
+	case "Contact.createdAt":
+		if e.ComplexityRoot.Contact.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.CreatedAt(childComplexity), true
+	case "Contact.id":
+		if e.ComplexityRoot.Contact.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.ID(childComplexity), true
+	case "Contact.lastInboundAt":
+		if e.ComplexityRoot.Contact.LastInboundAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.LastInboundAt(childComplexity), true
+	case "Contact.profileName":
+		if e.ComplexityRoot.Contact.ProfileName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.ProfileName(childComplexity), true
+	case "Contact.waId":
+		if e.ComplexityRoot.Contact.WaID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.WaID(childComplexity), true
+
+	case "Conversation.botVersion":
+		if e.ComplexityRoot.Conversation.BotVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.BotVersion(childComplexity), true
+	case "Conversation.contact":
+		if e.ComplexityRoot.Conversation.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Contact(childComplexity), true
+	case "Conversation.createdAt":
+		if e.ComplexityRoot.Conversation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.CreatedAt(childComplexity), true
+	case "Conversation.endedAt":
+		if e.ComplexityRoot.Conversation.EndedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.EndedAt(childComplexity), true
+	case "Conversation.id":
+		if e.ComplexityRoot.Conversation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.ID(childComplexity), true
+	case "Conversation.lastActivityAt":
+		if e.ComplexityRoot.Conversation.LastActivityAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.LastActivityAt(childComplexity), true
+	case "Conversation.status":
+		if e.ComplexityRoot.Conversation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Status(childComplexity), true
+
+	case "ConversationConnection.edges":
+		if e.ComplexityRoot.ConversationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationConnection.Edges(childComplexity), true
+	case "ConversationConnection.pageInfo":
+		if e.ComplexityRoot.ConversationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationConnection.PageInfo(childComplexity), true
+	case "ConversationConnection.totalCount":
+		if e.ComplexityRoot.ConversationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationConnection.TotalCount(childComplexity), true
+
+	case "ConversationEdge.cursor":
+		if e.ComplexityRoot.ConversationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationEdge.Cursor(childComplexity), true
+	case "ConversationEdge.node":
+		if e.ComplexityRoot.ConversationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
+
+	case "CreateAPIKeyPayload.apiKey":
+		if e.ComplexityRoot.CreateAPIKeyPayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateAPIKeyPayload.APIKey(childComplexity), true
+	case "CreateAPIKeyPayload.key":
+		if e.ComplexityRoot.CreateAPIKeyPayload.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateAPIKeyPayload.Key(childComplexity), true
+
+	case "CreateBotPayload.bot":
+		if e.ComplexityRoot.CreateBotPayload.Bot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateBotPayload.Bot(childComplexity), true
+
+	case "CreateWhatsAppIntegrationPayload.integration":
+		if e.ComplexityRoot.CreateWhatsAppIntegrationPayload.Integration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWhatsAppIntegrationPayload.Integration(childComplexity), true
+
+	case "DeleteIntegrationPayload.deletedId":
+		if e.ComplexityRoot.DeleteIntegrationPayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteIntegrationPayload.DeletedID(childComplexity), true
+
+	case "DisconnectBotPayload.integration":
+		if e.ComplexityRoot.DisconnectBotPayload.Integration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisconnectBotPayload.Integration(childComplexity), true
+
+	case "Integration.apiVersion":
+		if e.ComplexityRoot.Integration.APIVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.APIVersion(childComplexity), true
+	case "Integration.accessTokenExpiresAt":
+		if e.ComplexityRoot.Integration.AccessTokenExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.AccessTokenExpiresAt(childComplexity), true
+	case "Integration.appId":
+		if e.ComplexityRoot.Integration.AppID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.AppID(childComplexity), true
+	case "Integration.bot":
+		if e.ComplexityRoot.Integration.Bot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.Bot(childComplexity), true
+	case "Integration.businessAccountId":
+		if e.ComplexityRoot.Integration.BusinessAccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.BusinessAccountID(childComplexity), true
+	case "Integration.createdAt":
+		if e.ComplexityRoot.Integration.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.CreatedAt(childComplexity), true
+	case "Integration.hasAppSecret":
+		if e.ComplexityRoot.Integration.HasAppSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.HasAppSecret(childComplexity), true
+	case "Integration.id":
+		if e.ComplexityRoot.Integration.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.ID(childComplexity), true
+	case "Integration.lastActivityAt":
+		if e.ComplexityRoot.Integration.LastActivityAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.LastActivityAt(childComplexity), true
+	case "Integration.name":
+		if e.ComplexityRoot.Integration.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.Name(childComplexity), true
+	case "Integration.phoneNumberId":
+		if e.ComplexityRoot.Integration.PhoneNumberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.PhoneNumberID(childComplexity), true
+	case "Integration.settings":
+		if e.ComplexityRoot.Integration.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.Settings(childComplexity), true
+	case "Integration.status":
+		if e.ComplexityRoot.Integration.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.Status(childComplexity), true
+	case "Integration.updatedAt":
+		if e.ComplexityRoot.Integration.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.UpdatedAt(childComplexity), true
+	case "Integration.verifyTokenHint":
+		if e.ComplexityRoot.Integration.VerifyTokenHint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.VerifyTokenHint(childComplexity), true
+	case "Integration.webhookUrl":
+		if e.ComplexityRoot.Integration.WebhookURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.WebhookURL(childComplexity), true
+
+	case "IntegrationConnection.edges":
+		if e.ComplexityRoot.IntegrationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationConnection.Edges(childComplexity), true
+	case "IntegrationConnection.pageInfo":
+		if e.ComplexityRoot.IntegrationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationConnection.PageInfo(childComplexity), true
+	case "IntegrationConnection.totalCount":
+		if e.ComplexityRoot.IntegrationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationConnection.TotalCount(childComplexity), true
+
+	case "IntegrationEdge.cursor":
+		if e.ComplexityRoot.IntegrationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationEdge.Cursor(childComplexity), true
+	case "IntegrationEdge.node":
+		if e.ComplexityRoot.IntegrationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationEdge.Node(childComplexity), true
+
+	case "IntegrationError.alertedAt":
+		if e.ComplexityRoot.IntegrationError.AlertedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationError.AlertedAt(childComplexity), true
+	case "IntegrationError.createdAt":
+		if e.ComplexityRoot.IntegrationError.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationError.CreatedAt(childComplexity), true
+	case "IntegrationError.detail":
+		if e.ComplexityRoot.IntegrationError.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationError.Detail(childComplexity), true
+	case "IntegrationError.id":
+		if e.ComplexityRoot.IntegrationError.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationError.ID(childComplexity), true
+	case "IntegrationError.kind":
+		if e.ComplexityRoot.IntegrationError.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationError.Kind(childComplexity), true
+	case "IntegrationError.message":
+		if e.ComplexityRoot.IntegrationError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationError.Message(childComplexity), true
+
+	case "IntegrationErrorConnection.edges":
+		if e.ComplexityRoot.IntegrationErrorConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationErrorConnection.Edges(childComplexity), true
+	case "IntegrationErrorConnection.pageInfo":
+		if e.ComplexityRoot.IntegrationErrorConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationErrorConnection.PageInfo(childComplexity), true
+	case "IntegrationErrorConnection.totalCount":
+		if e.ComplexityRoot.IntegrationErrorConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationErrorConnection.TotalCount(childComplexity), true
+
+	case "IntegrationErrorEdge.cursor":
+		if e.ComplexityRoot.IntegrationErrorEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationErrorEdge.Cursor(childComplexity), true
+	case "IntegrationErrorEdge.node":
+		if e.ComplexityRoot.IntegrationErrorEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationErrorEdge.Node(childComplexity), true
+
+	case "IntegrationSettings.alertEmail":
+		if e.ComplexityRoot.IntegrationSettings.AlertEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSettings.AlertEmail(childComplexity), true
+	case "IntegrationSettings.alertsEnabled":
+		if e.ComplexityRoot.IntegrationSettings.AlertsEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSettings.AlertsEnabled(childComplexity), true
+	case "IntegrationSettings.conversationExpirySeconds":
+		if e.ComplexityRoot.IntegrationSettings.ConversationExpirySeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSettings.ConversationExpirySeconds(childComplexity), true
+	case "IntegrationSettings.messagesPerSecond":
+		if e.ComplexityRoot.IntegrationSettings.MessagesPerSecond == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSettings.MessagesPerSecond(childComplexity), true
+	case "IntegrationSettings.templateLanguage":
+		if e.ComplexityRoot.IntegrationSettings.TemplateLanguage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSettings.TemplateLanguage(childComplexity), true
+	case "IntegrationSettings.templateName":
+		if e.ComplexityRoot.IntegrationSettings.TemplateName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSettings.TemplateName(childComplexity), true
+	case "IntegrationSettings.triggerRecipients":
+		if e.ComplexityRoot.IntegrationSettings.TriggerRecipients == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationSettings.TriggerRecipients(childComplexity), true
+
+	case "Message.content":
+		if e.ComplexityRoot.Message.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Content(childComplexity), true
+	case "Message.createdAt":
+		if e.ComplexityRoot.Message.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.CreatedAt(childComplexity), true
+	case "Message.deliveredAt":
+		if e.ComplexityRoot.Message.DeliveredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.DeliveredAt(childComplexity), true
+	case "Message.direction":
+		if e.ComplexityRoot.Message.Direction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Direction(childComplexity), true
+	case "Message.errorCode":
+		if e.ComplexityRoot.Message.ErrorCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.ErrorCode(childComplexity), true
+	case "Message.errorDetail":
+		if e.ComplexityRoot.Message.ErrorDetail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.ErrorDetail(childComplexity), true
+	case "Message.failedAt":
+		if e.ComplexityRoot.Message.FailedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.FailedAt(childComplexity), true
+	case "Message.id":
+		if e.ComplexityRoot.Message.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.ID(childComplexity), true
+	case "Message.readAt":
+		if e.ComplexityRoot.Message.ReadAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.ReadAt(childComplexity), true
+	case "Message.sentAt":
+		if e.ComplexityRoot.Message.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.SentAt(childComplexity), true
+	case "Message.status":
+		if e.ComplexityRoot.Message.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Status(childComplexity), true
+	case "Message.text":
+		if e.ComplexityRoot.Message.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Text(childComplexity), true
+	case "Message.type":
+		if e.ComplexityRoot.Message.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Type(childComplexity), true
+
+	case "MessageConnection.edges":
+		if e.ComplexityRoot.MessageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageConnection.Edges(childComplexity), true
+	case "MessageConnection.pageInfo":
+		if e.ComplexityRoot.MessageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageConnection.PageInfo(childComplexity), true
+	case "MessageConnection.totalCount":
+		if e.ComplexityRoot.MessageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageConnection.TotalCount(childComplexity), true
+
+	case "MessageEdge.cursor":
+		if e.ComplexityRoot.MessageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEdge.Cursor(childComplexity), true
+	case "MessageEdge.node":
+		if e.ComplexityRoot.MessageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
+
+	case "Mutation.connectBot":
+		if e.ComplexityRoot.Mutation.ConnectBot == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_connectBot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConnectBot(childComplexity, args["input"].(model.ConnectBotInput)), true
+	case "Mutation.createAPIKey":
+		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createAPIKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
+	case "Mutation.createBot":
+		if e.ComplexityRoot.Mutation.CreateBot == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBot(childComplexity, args["input"].(model.CreateBotInput)), true
+	case "Mutation.createWhatsAppIntegration":
+		if e.ComplexityRoot.Mutation.CreateWhatsAppIntegration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createWhatsAppIntegration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateWhatsAppIntegration(childComplexity, args["input"].(model.CreateWhatsAppIntegrationInput)), true
+	case "Mutation.deleteIntegration":
+		if e.ComplexityRoot.Mutation.DeleteIntegration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteIntegration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteIntegration(childComplexity, args["input"].(model.DeleteIntegrationInput)), true
+	case "Mutation.disconnectBot":
+		if e.ComplexityRoot.Mutation.DisconnectBot == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disconnectBot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisconnectBot(childComplexity, args["input"].(model.DisconnectBotInput)), true
+	case "Mutation.publishBot":
+		if e.ComplexityRoot.Mutation.PublishBot == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishBot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishBot(childComplexity, args["input"].(model.PublishBotInput)), true
+	case "Mutation.refreshIntegrationToken":
+		if e.ComplexityRoot.Mutation.RefreshIntegrationToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refreshIntegrationToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshIntegrationToken(childComplexity, args["input"].(model.RefreshIntegrationTokenInput)), true
+	case "Mutation.revokeAPIKey":
+		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeAPIKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["input"].(model.RevokeAPIKeyInput)), true
+	case "Mutation.setIntegrationActive":
+		if e.ComplexityRoot.Mutation.SetIntegrationActive == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setIntegrationActive_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetIntegrationActive(childComplexity, args["input"].(model.SetIntegrationActiveInput)), true
+	case "Mutation.testBot":
+		if e.ComplexityRoot.Mutation.TestBot == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testBot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestBot(childComplexity, args["input"].(model.TestBotInput)), true
+	case "Mutation.updateBot":
+		if e.ComplexityRoot.Mutation.UpdateBot == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateBot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateBot(childComplexity, args["input"].(model.UpdateBotInput)), true
+	case "Mutation.updateIntegration":
+		if e.ComplexityRoot.Mutation.UpdateIntegration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateIntegration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateIntegration(childComplexity, args["input"].(model.UpdateIntegrationInput)), true
+
+	case "PageInfo.endCursor":
+		if e.ComplexityRoot.PageInfo.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.EndCursor(childComplexity), true
+	case "PageInfo.hasNextPage":
+		if e.ComplexityRoot.PageInfo.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PublishBotPayload.botVersion":
+		if e.ComplexityRoot.PublishBotPayload.BotVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublishBotPayload.BotVersion(childComplexity), true
+
+	case "Query.apiKeys":
+		if e.ComplexityRoot.Query.APIKeys == nil {
+			break
+		}
+
+		args, err := ec.field_Query_apiKeys_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.APIKeys(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.bot":
+		if e.ComplexityRoot.Query.Bot == nil {
+			break
+		}
+
+		args, err := ec.field_Query_bot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Bot(childComplexity, args["id"].(string)), true
+	case "Query.bots":
+		if e.ComplexityRoot.Query.Bots == nil {
+			break
+		}
+
+		args, err := ec.field_Query_bots_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Bots(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.BotOrder)), true
+	case "Query.conversations":
+		if e.ComplexityRoot.Query.Conversations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_conversations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Conversations(childComplexity, args["integrationId"].(string), args["status"].(*conversation.Status), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.ConversationOrder)), true
+	case "Query.integration":
+		if e.ComplexityRoot.Query.Integration == nil {
+			break
+		}
+
+		args, err := ec.field_Query_integration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Integration(childComplexity, args["id"].(string)), true
+	case "Query.integrationErrors":
+		if e.ComplexityRoot.Query.IntegrationErrors == nil {
+			break
+		}
+
+		args, err := ec.field_Query_integrationErrors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IntegrationErrors(childComplexity, args["integrationId"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.IntegrationErrorOrder)), true
+	case "Query.integrations":
+		if e.ComplexityRoot.Query.Integrations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_integrations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Integrations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.IntegrationFilter), args["orderBy"].(*model.IntegrationOrder)), true
+
+	case "Query.messages":
+		if e.ComplexityRoot.Query.Messages == nil {
+			break
+		}
+
+		args, err := ec.field_Query_messages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Messages(childComplexity, args["conversationId"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.MessageOrder)), true
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RefreshIntegrationTokenPayload.integration":
+		if e.ComplexityRoot.RefreshIntegrationTokenPayload.Integration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshIntegrationTokenPayload.Integration(childComplexity), true
+
+	case "RevokeAPIKeyPayload.apiKey":
+		if e.ComplexityRoot.RevokeAPIKeyPayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeAPIKeyPayload.APIKey(childComplexity), true
+
+	case "SetIntegrationActivePayload.integration":
+		if e.ComplexityRoot.SetIntegrationActivePayload.Integration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetIntegrationActivePayload.Integration(childComplexity), true
+
+	case "TestBotPayload.ended":
+		if e.ComplexityRoot.TestBotPayload.Ended == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestBotPayload.Ended(childComplexity), true
+	case "TestBotPayload.outputs":
+		if e.ComplexityRoot.TestBotPayload.Outputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestBotPayload.Outputs(childComplexity), true
+	case "TestBotPayload.state":
+		if e.ComplexityRoot.TestBotPayload.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestBotPayload.State(childComplexity), true
+	case "TestBotPayload.trace":
+		if e.ComplexityRoot.TestBotPayload.Trace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestBotPayload.Trace(childComplexity), true
+
+	case "UpdateBotPayload.bot":
+		if e.ComplexityRoot.UpdateBotPayload.Bot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateBotPayload.Bot(childComplexity), true
+
+	case "UpdateIntegrationPayload.integration":
+		if e.ComplexityRoot.UpdateIntegrationPayload.Integration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateIntegrationPayload.Integration(childComplexity), true
 
 	case "Viewer.account":
 		if e.ComplexityRoot.Viewer.Account == nil {
@@ -100,7 +1455,29 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
-		return graphql.NewInputUnmarshalerIndex()
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("BotOrder", ec.unmarshalInputBotOrder),
+			graphql.NewInputUnmarshaler("ConnectBotInput", ec.unmarshalInputConnectBotInput),
+			graphql.NewInputUnmarshaler("ConversationOrder", ec.unmarshalInputConversationOrder),
+			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
+			graphql.NewInputUnmarshaler("CreateBotInput", ec.unmarshalInputCreateBotInput),
+			graphql.NewInputUnmarshaler("CreateWhatsAppIntegrationInput", ec.unmarshalInputCreateWhatsAppIntegrationInput),
+			graphql.NewInputUnmarshaler("DeleteIntegrationInput", ec.unmarshalInputDeleteIntegrationInput),
+			graphql.NewInputUnmarshaler("DisconnectBotInput", ec.unmarshalInputDisconnectBotInput),
+			graphql.NewInputUnmarshaler("IntegrationErrorOrder", ec.unmarshalInputIntegrationErrorOrder),
+			graphql.NewInputUnmarshaler("IntegrationFilter", ec.unmarshalInputIntegrationFilter),
+			graphql.NewInputUnmarshaler("IntegrationOrder", ec.unmarshalInputIntegrationOrder),
+			graphql.NewInputUnmarshaler("IntegrationSettingsInput", ec.unmarshalInputIntegrationSettingsInput),
+			graphql.NewInputUnmarshaler("MessageOrder", ec.unmarshalInputMessageOrder),
+			graphql.NewInputUnmarshaler("PublishBotInput", ec.unmarshalInputPublishBotInput),
+			graphql.NewInputUnmarshaler("RefreshIntegrationTokenInput", ec.unmarshalInputRefreshIntegrationTokenInput),
+			graphql.NewInputUnmarshaler("RevokeAPIKeyInput", ec.unmarshalInputRevokeAPIKeyInput),
+			graphql.NewInputUnmarshaler("SetIntegrationActiveInput", ec.unmarshalInputSetIntegrationActiveInput),
+			graphql.NewInputUnmarshaler("TestBotInput", ec.unmarshalInputTestBotInput),
+			graphql.NewInputUnmarshaler("TestMessageInput", ec.unmarshalInputTestMessageInput),
+			graphql.NewInputUnmarshaler("UpdateBotInput", ec.unmarshalInputUpdateBotInput),
+			graphql.NewInputUnmarshaler("UpdateIntegrationInput", ec.unmarshalInputUpdateIntegrationInput),
+		)
 	}
 	first := true
 
@@ -135,6 +1512,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -160,7 +1552,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/schema.graphqls"
+//go:embed "schema/apikey.graphqls" "schema/bot.graphqls" "schema/conversation.graphqls" "schema/integration.graphqls" "schema/schema.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -172,6 +1564,10 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "schema/apikey.graphqls", Input: sourceData("schema/apikey.graphqls"), BuiltIn: false},
+	{Name: "schema/bot.graphqls", Input: sourceData("schema/bot.graphqls"), BuiltIn: false},
+	{Name: "schema/conversation.graphqls", Input: sourceData("schema/conversation.graphqls"), BuiltIn: false},
+	{Name: "schema/integration.graphqls", Input: sourceData("schema/integration.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -179,6 +1575,46 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_APIKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_APIKey_id(ctx, field)
+	case "name":
+		return ec.fieldContext_APIKey_name(ctx, field)
+	case "prefix":
+		return ec.fieldContext_APIKey_prefix(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_APIKey_createdAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_APIKey_lastUsedAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_APIKey_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type APIKey", field.Name)
+}
+
+func (ec *executionContext) childFields_APIKeyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_APIKeyConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_APIKeyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_APIKeyConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type APIKeyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_APIKeyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_APIKeyEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_APIKeyEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type APIKeyEdge", field.Name)
+}
 
 func (ec *executionContext) childFields_Account(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -190,6 +1626,448 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_Bot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Bot_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Bot_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Bot_description(ctx, field)
+	case "definition":
+		return ec.fieldContext_Bot_definition(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Bot_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Bot_updatedAt(ctx, field)
+	case "published":
+		return ec.fieldContext_Bot_published(ctx, field)
+	case "latestVersion":
+		return ec.fieldContext_Bot_latestVersion(ctx, field)
+	case "versions":
+		return ec.fieldContext_Bot_versions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Bot", field.Name)
+}
+
+func (ec *executionContext) childFields_BotConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BotConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BotConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BotConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BotConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BotEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_BotEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_BotEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BotEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BotVersion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BotVersion_id(ctx, field)
+	case "number":
+		return ec.fieldContext_BotVersion_number(ctx, field)
+	case "definition":
+		return ec.fieldContext_BotVersion_definition(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_BotVersion_publishedAt(ctx, field)
+	case "bot":
+		return ec.fieldContext_BotVersion_bot(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BotVersion", field.Name)
+}
+
+func (ec *executionContext) childFields_BotVersionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BotVersionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BotVersionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BotVersionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BotVersionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BotVersionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_BotVersionEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_BotVersionEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BotVersionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ConnectBotPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "integration":
+		return ec.fieldContext_ConnectBotPayload_integration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConnectBotPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Contact_id(ctx, field)
+	case "waId":
+		return ec.fieldContext_Contact_waId(ctx, field)
+	case "profileName":
+		return ec.fieldContext_Contact_profileName(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Contact_createdAt(ctx, field)
+	case "lastInboundAt":
+		return ec.fieldContext_Contact_lastInboundAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
+}
+
+func (ec *executionContext) childFields_Conversation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Conversation_id(ctx, field)
+	case "status":
+		return ec.fieldContext_Conversation_status(ctx, field)
+	case "contact":
+		return ec.fieldContext_Conversation_contact(ctx, field)
+	case "botVersion":
+		return ec.fieldContext_Conversation_botVersion(ctx, field)
+	case "lastActivityAt":
+		return ec.fieldContext_Conversation_lastActivityAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Conversation_createdAt(ctx, field)
+	case "endedAt":
+		return ec.fieldContext_Conversation_endedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Conversation", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ConversationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ConversationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ConversationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ConversationEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ConversationEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_CreateAPIKeyPayload_apiKey(ctx, field)
+	case "key":
+		return ec.fieldContext_CreateAPIKeyPayload_key(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateAPIKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateBotPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "bot":
+		return ec.fieldContext_CreateBotPayload_bot(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateBotPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateWhatsAppIntegrationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "integration":
+		return ec.fieldContext_CreateWhatsAppIntegrationPayload_integration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateWhatsAppIntegrationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteIntegrationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedId":
+		return ec.fieldContext_DeleteIntegrationPayload_deletedId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteIntegrationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DisconnectBotPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "integration":
+		return ec.fieldContext_DisconnectBotPayload_integration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DisconnectBotPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Integration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Integration_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Integration_name(ctx, field)
+	case "status":
+		return ec.fieldContext_Integration_status(ctx, field)
+	case "bot":
+		return ec.fieldContext_Integration_bot(ctx, field)
+	case "lastActivityAt":
+		return ec.fieldContext_Integration_lastActivityAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Integration_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Integration_updatedAt(ctx, field)
+	case "businessAccountId":
+		return ec.fieldContext_Integration_businessAccountId(ctx, field)
+	case "phoneNumberId":
+		return ec.fieldContext_Integration_phoneNumberId(ctx, field)
+	case "appId":
+		return ec.fieldContext_Integration_appId(ctx, field)
+	case "apiVersion":
+		return ec.fieldContext_Integration_apiVersion(ctx, field)
+	case "hasAppSecret":
+		return ec.fieldContext_Integration_hasAppSecret(ctx, field)
+	case "accessTokenExpiresAt":
+		return ec.fieldContext_Integration_accessTokenExpiresAt(ctx, field)
+	case "webhookUrl":
+		return ec.fieldContext_Integration_webhookUrl(ctx, field)
+	case "verifyTokenHint":
+		return ec.fieldContext_Integration_verifyTokenHint(ctx, field)
+	case "settings":
+		return ec.fieldContext_Integration_settings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Integration", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_IntegrationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IntegrationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_IntegrationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_IntegrationEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_IntegrationEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IntegrationError_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_IntegrationError_kind(ctx, field)
+	case "message":
+		return ec.fieldContext_IntegrationError_message(ctx, field)
+	case "detail":
+		return ec.fieldContext_IntegrationError_detail(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_IntegrationError_createdAt(ctx, field)
+	case "alertedAt":
+		return ec.fieldContext_IntegrationError_alertedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationError", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationErrorConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_IntegrationErrorConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IntegrationErrorConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_IntegrationErrorConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationErrorConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationErrorEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_IntegrationErrorEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_IntegrationErrorEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationErrorEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "alertsEnabled":
+		return ec.fieldContext_IntegrationSettings_alertsEnabled(ctx, field)
+	case "alertEmail":
+		return ec.fieldContext_IntegrationSettings_alertEmail(ctx, field)
+	case "conversationExpirySeconds":
+		return ec.fieldContext_IntegrationSettings_conversationExpirySeconds(ctx, field)
+	case "templateName":
+		return ec.fieldContext_IntegrationSettings_templateName(ctx, field)
+	case "templateLanguage":
+		return ec.fieldContext_IntegrationSettings_templateLanguage(ctx, field)
+	case "triggerRecipients":
+		return ec.fieldContext_IntegrationSettings_triggerRecipients(ctx, field)
+	case "messagesPerSecond":
+		return ec.fieldContext_IntegrationSettings_messagesPerSecond(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_Message(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Message_id(ctx, field)
+	case "direction":
+		return ec.fieldContext_Message_direction(ctx, field)
+	case "type":
+		return ec.fieldContext_Message_type(ctx, field)
+	case "text":
+		return ec.fieldContext_Message_text(ctx, field)
+	case "content":
+		return ec.fieldContext_Message_content(ctx, field)
+	case "status":
+		return ec.fieldContext_Message_status(ctx, field)
+	case "errorCode":
+		return ec.fieldContext_Message_errorCode(ctx, field)
+	case "errorDetail":
+		return ec.fieldContext_Message_errorDetail(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Message_createdAt(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_Message_sentAt(ctx, field)
+	case "deliveredAt":
+		return ec.fieldContext_Message_deliveredAt(ctx, field)
+	case "readAt":
+		return ec.fieldContext_Message_readAt(ctx, field)
+	case "failedAt":
+		return ec.fieldContext_Message_failedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Message", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MessageConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MessageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MessageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_MessageEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_MessageEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hasNextPage":
+		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PublishBotPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "botVersion":
+		return ec.fieldContext_PublishBotPayload_botVersion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublishBotPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RefreshIntegrationTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "integration":
+		return ec.fieldContext_RefreshIntegrationTokenPayload_integration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RefreshIntegrationTokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokeAPIKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_RevokeAPIKeyPayload_apiKey(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeAPIKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetIntegrationActivePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "integration":
+		return ec.fieldContext_SetIntegrationActivePayload_integration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetIntegrationActivePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TestBotPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "outputs":
+		return ec.fieldContext_TestBotPayload_outputs(ctx, field)
+	case "state":
+		return ec.fieldContext_TestBotPayload_state(ctx, field)
+	case "ended":
+		return ec.fieldContext_TestBotPayload_ended(ctx, field)
+	case "trace":
+		return ec.fieldContext_TestBotPayload_trace(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TestBotPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateBotPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "bot":
+		return ec.fieldContext_UpdateBotPayload_bot(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateBotPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateIntegrationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "integration":
+		return ec.fieldContext_UpdateIntegrationPayload_integration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateIntegrationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -14,7 +14,7 @@ func (r *Resolver) viewer(ctx context.Context) (*model.Viewer, error) {
 	if !ok {
 		return nil, tenant.ErrMissing
 	}
-	acct, err := r.client.Account.Get(ctx, id)
+	acct, err := r.read(ctx).Account.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/intalos/integrations/graph"
 	"github.com/intalos/integrations/internal/apikey"
+	"github.com/intalos/integrations/internal/whatsapp"
 )
 
 // serve runs the API and webhook server until ctx is cancelled, then lets
@@ -31,7 +32,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	resolver := graph.NewResolver(e.db.Client, e.logger)
+	resolver := graph.NewResolver(graph.Deps{
+		Client:    e.db.Client,
+		Box:       e.box,
+		WhatsApp:  whatsapp.NewClient(nil, e.cfg.GraphAPIURL),
+		PublicURL: e.cfg.PublicURL,
+		Logger:    e.logger,
+	})
 	gql := graph.NewHandler(resolver, apikey.NewAuthenticator(e.db.Client), graph.HandlerConfig{
 		Introspection: e.cfg.Introspection,
 	}, e.logger)

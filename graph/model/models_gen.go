@@ -3,10 +3,770 @@
 package model
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/intalos/integrations/ent"
 )
+
+type APIKeyConnection struct {
+	Edges      []*APIKeyEdge `json:"edges"`
+	PageInfo   *PageInfo     `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+type APIKeyEdge struct {
+	Node   *ent.APIKey `json:"node"`
+	Cursor string      `json:"cursor"`
+}
+
+type BotConnection struct {
+	Edges      []*BotEdge `json:"edges"`
+	PageInfo   *PageInfo  `json:"pageInfo"`
+	TotalCount int        `json:"totalCount"`
+}
+
+type BotEdge struct {
+	Node   *ent.Bot `json:"node"`
+	Cursor string   `json:"cursor"`
+}
+
+type BotOrder struct {
+	Field     BotOrderField  `json:"field"`
+	Direction OrderDirection `json:"direction"`
+}
+
+type BotVersionConnection struct {
+	Edges      []*BotVersionEdge `json:"edges"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+type BotVersionEdge struct {
+	Node   *ent.BotVersion `json:"node"`
+	Cursor string          `json:"cursor"`
+}
+
+type ConnectBotInput struct {
+	IntegrationID string `json:"integrationId"`
+	BotID         string `json:"botId"`
+}
+
+type ConnectBotPayload struct {
+	Integration *ent.Integration `json:"integration"`
+}
+
+type ConversationConnection struct {
+	Edges      []*ConversationEdge `json:"edges"`
+	PageInfo   *PageInfo           `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+type ConversationEdge struct {
+	Node   *ent.Conversation `json:"node"`
+	Cursor string            `json:"cursor"`
+}
+
+type ConversationOrder struct {
+	Field     ConversationOrderField `json:"field"`
+	Direction OrderDirection         `json:"direction"`
+}
+
+type CreateAPIKeyInput struct {
+	Name string `json:"name"`
+}
+
+type CreateAPIKeyPayload struct {
+	APIKey *ent.APIKey `json:"apiKey"`
+	// The key; send it as Authorization: Bearer <key>. Shown only here.
+	Key string `json:"key"`
+}
+
+type CreateBotInput struct {
+	Name        string          `json:"name"`
+	Description *string         `json:"description,omitempty"`
+	Definition  json.RawMessage `json:"definition,omitempty"`
+}
+
+type CreateBotPayload struct {
+	Bot *ent.Bot `json:"bot"`
+}
+
+type CreateWhatsAppIntegrationInput struct {
+	Name *string `json:"name,omitempty"`
+	// A published bot of the account.
+	BotID             *string `json:"botId,omitempty"`
+	BusinessAccountID string  `json:"businessAccountId"`
+	PhoneNumberID     string  `json:"phoneNumberId"`
+	AppID             string  `json:"appId"`
+	AppSecret         string  `json:"appSecret"`
+	// The short-lived token; it is exchanged for a long-lived one.
+	AccessToken string `json:"accessToken"`
+	// At least 12 characters, not used by another integration of the account.
+	VerifyToken string `json:"verifyToken"`
+	// Like v21.0.
+	APIVersion *string                   `json:"apiVersion,omitempty"`
+	Settings   *IntegrationSettingsInput `json:"settings,omitempty"`
+}
+
+type CreateWhatsAppIntegrationPayload struct {
+	Integration *ent.Integration `json:"integration"`
+}
+
+type DeleteIntegrationInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteIntegrationPayload struct {
+	DeletedID string `json:"deletedId"`
+}
+
+type DisconnectBotInput struct {
+	IntegrationID string `json:"integrationId"`
+}
+
+type DisconnectBotPayload struct {
+	Integration *ent.Integration `json:"integration"`
+}
+
+type IntegrationConnection struct {
+	Edges      []*IntegrationEdge `json:"edges"`
+	PageInfo   *PageInfo          `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+type IntegrationEdge struct {
+	Node   *ent.Integration `json:"node"`
+	Cursor string           `json:"cursor"`
+}
+
+type IntegrationErrorConnection struct {
+	Edges      []*IntegrationErrorEdge `json:"edges"`
+	PageInfo   *PageInfo               `json:"pageInfo"`
+	TotalCount int                     `json:"totalCount"`
+}
+
+type IntegrationErrorEdge struct {
+	Node   *ent.IntegrationError `json:"node"`
+	Cursor string                `json:"cursor"`
+}
+
+type IntegrationErrorOrder struct {
+	Field     IntegrationErrorOrderField `json:"field"`
+	Direction OrderDirection             `json:"direction"`
+}
+
+type IntegrationFilter struct {
+	Active *bool   `json:"active,omitempty"`
+	BotID  *string `json:"botId,omitempty"`
+	// Matches the name or the phone number id, case-insensitively.
+	Search *string `json:"search,omitempty"`
+}
+
+type IntegrationOrder struct {
+	Field     IntegrationOrderField `json:"field"`
+	Direction OrderDirection        `json:"direction"`
+}
+
+type IntegrationSettings struct {
+	AlertsEnabled bool   `json:"alertsEnabled"`
+	AlertEmail    string `json:"alertEmail"`
+	// Idle time after which a conversation expires; null means never.
+	ConversationExpirySeconds *int   `json:"conversationExpirySeconds,omitempty"`
+	TemplateName              string `json:"templateName"`
+	TemplateLanguage          string `json:"templateLanguage"`
+	// Phone numbers (digits with country code) allowed to start the bot; empty means everyone.
+	TriggerRecipients []string `json:"triggerRecipients"`
+	MessagesPerSecond float64  `json:"messagesPerSecond"`
+}
+
+type IntegrationSettingsInput struct {
+	AlertsEnabled *bool   `json:"alertsEnabled,omitempty"`
+	AlertEmail    *string `json:"alertEmail,omitempty"`
+	// Null clears it (conversations never expire); at least 60.
+	ConversationExpirySeconds graphql.Omittable[*int] `json:"conversationExpirySeconds,omitempty"`
+	TemplateName              *string                 `json:"templateName,omitempty"`
+	TemplateLanguage          *string                 `json:"templateLanguage,omitempty"`
+	TriggerRecipients         []string                `json:"triggerRecipients,omitempty"`
+	MessagesPerSecond         *float64                `json:"messagesPerSecond,omitempty"`
+}
+
+type MessageConnection struct {
+	Edges      []*MessageEdge `json:"edges"`
+	PageInfo   *PageInfo      `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+type MessageEdge struct {
+	Node   *ent.Message `json:"node"`
+	Cursor string       `json:"cursor"`
+}
+
+type MessageOrder struct {
+	Field     MessageOrderField `json:"field"`
+	Direction OrderDirection    `json:"direction"`
+}
+
+// Where a page of a connection sits in the whole list.
+type PageInfo struct {
+	HasNextPage     bool    `json:"hasNextPage"`
+	HasPreviousPage bool    `json:"hasPreviousPage"`
+	StartCursor     *string `json:"startCursor,omitempty"`
+	EndCursor       *string `json:"endCursor,omitempty"`
+}
+
+type PublishBotInput struct {
+	ID string `json:"id"`
+}
+
+type PublishBotPayload struct {
+	BotVersion *ent.BotVersion `json:"botVersion"`
+}
+
+type RefreshIntegrationTokenInput struct {
+	ID string `json:"id"`
+	// A new short-lived token; without it the stored token is exchanged again.
+	AccessToken *string `json:"accessToken,omitempty"`
+}
+
+type RefreshIntegrationTokenPayload struct {
+	Integration *ent.Integration `json:"integration"`
+}
+
+type RevokeAPIKeyInput struct {
+	ID string `json:"id"`
+}
+
+type RevokeAPIKeyPayload struct {
+	APIKey *ent.APIKey `json:"apiKey"`
+}
+
+type SetIntegrationActiveInput struct {
+	ID     string `json:"id"`
+	Active bool   `json:"active"`
+}
+
+type SetIntegrationActivePayload struct {
+	Integration *ent.Integration `json:"integration"`
+}
+
+type TestBotInput struct {
+	BotID string `json:"botId"`
+	// A published version of the bot; without it the draft runs.
+	VersionID *string `json:"versionId,omitempty"`
+	// The state from the previous testBot call; null starts the conversation.
+	State   json.RawMessage   `json:"state,omitempty"`
+	Message *TestMessageInput `json:"message"`
+}
+
+type TestBotPayload struct {
+	// What the bot would send, as WhatsApp send-endpoint bodies.
+	Outputs []json.RawMessage `json:"outputs"`
+	// Pass it to the next testBot call.
+	State json.RawMessage `json:"state"`
+	Ended bool            `json:"ended"`
+	// The nodes run, in order.
+	Trace []string `json:"trace"`
+}
+
+// One message from the simulated contact.
+type TestMessageInput struct {
+	Kind TestInputKind `json:"kind"`
+	Text *string       `json:"text,omitempty"`
+	// The id and title of the tapped button or chosen list row.
+	ReplyID      *string  `json:"replyId,omitempty"`
+	ReplyTitle   *string  `json:"replyTitle,omitempty"`
+	MediaType    *string  `json:"mediaType,omitempty"`
+	MediaID      *string  `json:"mediaId,omitempty"`
+	Latitude     *float64 `json:"latitude,omitempty"`
+	Longitude    *float64 `json:"longitude,omitempty"`
+	ContactName  *string  `json:"contactName,omitempty"`
+	ContactPhone *string  `json:"contactPhone,omitempty"`
+}
+
+type UpdateBotInput struct {
+	ID          string          `json:"id"`
+	Name        *string         `json:"name,omitempty"`
+	Description *string         `json:"description,omitempty"`
+	Definition  json.RawMessage `json:"definition,omitempty"`
+}
+
+type UpdateBotPayload struct {
+	Bot *ent.Bot `json:"bot"`
+}
+
+type UpdateIntegrationInput struct {
+	ID                string  `json:"id"`
+	Name              *string `json:"name,omitempty"`
+	BusinessAccountID *string `json:"businessAccountId,omitempty"`
+	PhoneNumberID     *string `json:"phoneNumberId,omitempty"`
+	AppID             *string `json:"appId,omitempty"`
+	AppSecret         *string `json:"appSecret,omitempty"`
+	// A new short-lived token, exchanged for a long-lived one.
+	AccessToken *string                   `json:"accessToken,omitempty"`
+	VerifyToken *string                   `json:"verifyToken,omitempty"`
+	APIVersion  *string                   `json:"apiVersion,omitempty"`
+	Settings    *IntegrationSettingsInput `json:"settings,omitempty"`
+}
+
+type UpdateIntegrationPayload struct {
+	Integration *ent.Integration `json:"integration"`
+}
 
 // The caller of the API.
 type Viewer struct {
 	Account *ent.Account `json:"account"`
+}
+
+type BotOrderField string
+
+const (
+	BotOrderFieldCreatedAt BotOrderField = "CREATED_AT"
+	BotOrderFieldUpdatedAt BotOrderField = "UPDATED_AT"
+	BotOrderFieldName      BotOrderField = "NAME"
+)
+
+var AllBotOrderField = []BotOrderField{
+	BotOrderFieldCreatedAt,
+	BotOrderFieldUpdatedAt,
+	BotOrderFieldName,
+}
+
+func (e BotOrderField) IsValid() bool {
+	switch e {
+	case BotOrderFieldCreatedAt, BotOrderFieldUpdatedAt, BotOrderFieldName:
+		return true
+	}
+	return false
+}
+
+func (e BotOrderField) String() string {
+	return string(e)
+}
+
+func (e *BotOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BotOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BotOrderField", str)
+	}
+	return nil
+}
+
+func (e BotOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BotOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BotOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ConversationOrderField string
+
+const (
+	ConversationOrderFieldLastActivityAt ConversationOrderField = "LAST_ACTIVITY_AT"
+	ConversationOrderFieldCreatedAt      ConversationOrderField = "CREATED_AT"
+)
+
+var AllConversationOrderField = []ConversationOrderField{
+	ConversationOrderFieldLastActivityAt,
+	ConversationOrderFieldCreatedAt,
+}
+
+func (e ConversationOrderField) IsValid() bool {
+	switch e {
+	case ConversationOrderFieldLastActivityAt, ConversationOrderFieldCreatedAt:
+		return true
+	}
+	return false
+}
+
+func (e ConversationOrderField) String() string {
+	return string(e)
+}
+
+func (e *ConversationOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConversationOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConversationOrderField", str)
+	}
+	return nil
+}
+
+func (e ConversationOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConversationOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConversationOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type IntegrationErrorOrderField string
+
+const (
+	IntegrationErrorOrderFieldCreatedAt IntegrationErrorOrderField = "CREATED_AT"
+)
+
+var AllIntegrationErrorOrderField = []IntegrationErrorOrderField{
+	IntegrationErrorOrderFieldCreatedAt,
+}
+
+func (e IntegrationErrorOrderField) IsValid() bool {
+	switch e {
+	case IntegrationErrorOrderFieldCreatedAt:
+		return true
+	}
+	return false
+}
+
+func (e IntegrationErrorOrderField) String() string {
+	return string(e)
+}
+
+func (e *IntegrationErrorOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IntegrationErrorOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IntegrationErrorOrderField", str)
+	}
+	return nil
+}
+
+func (e IntegrationErrorOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IntegrationErrorOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IntegrationErrorOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type IntegrationOrderField string
+
+const (
+	IntegrationOrderFieldCreatedAt IntegrationOrderField = "CREATED_AT"
+	IntegrationOrderFieldName      IntegrationOrderField = "NAME"
+	// The last activity, or the creation time for integrations without any.
+	IntegrationOrderFieldLastActivityAt IntegrationOrderField = "LAST_ACTIVITY_AT"
+)
+
+var AllIntegrationOrderField = []IntegrationOrderField{
+	IntegrationOrderFieldCreatedAt,
+	IntegrationOrderFieldName,
+	IntegrationOrderFieldLastActivityAt,
+}
+
+func (e IntegrationOrderField) IsValid() bool {
+	switch e {
+	case IntegrationOrderFieldCreatedAt, IntegrationOrderFieldName, IntegrationOrderFieldLastActivityAt:
+		return true
+	}
+	return false
+}
+
+func (e IntegrationOrderField) String() string {
+	return string(e)
+}
+
+func (e *IntegrationOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IntegrationOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IntegrationOrderField", str)
+	}
+	return nil
+}
+
+func (e IntegrationOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IntegrationOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IntegrationOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type IntegrationStatus string
+
+const (
+	IntegrationStatusActive   IntegrationStatus = "ACTIVE"
+	IntegrationStatusInactive IntegrationStatus = "INACTIVE"
+)
+
+var AllIntegrationStatus = []IntegrationStatus{
+	IntegrationStatusActive,
+	IntegrationStatusInactive,
+}
+
+func (e IntegrationStatus) IsValid() bool {
+	switch e {
+	case IntegrationStatusActive, IntegrationStatusInactive:
+		return true
+	}
+	return false
+}
+
+func (e IntegrationStatus) String() string {
+	return string(e)
+}
+
+func (e *IntegrationStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IntegrationStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IntegrationStatus", str)
+	}
+	return nil
+}
+
+func (e IntegrationStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IntegrationStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IntegrationStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type MessageOrderField string
+
+const (
+	MessageOrderFieldCreatedAt MessageOrderField = "CREATED_AT"
+)
+
+var AllMessageOrderField = []MessageOrderField{
+	MessageOrderFieldCreatedAt,
+}
+
+func (e MessageOrderField) IsValid() bool {
+	switch e {
+	case MessageOrderFieldCreatedAt:
+		return true
+	}
+	return false
+}
+
+func (e MessageOrderField) String() string {
+	return string(e)
+}
+
+func (e *MessageOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MessageOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MessageOrderField", str)
+	}
+	return nil
+}
+
+func (e MessageOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MessageOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MessageOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type OrderDirection string
+
+const (
+	OrderDirectionAsc  OrderDirection = "ASC"
+	OrderDirectionDesc OrderDirection = "DESC"
+)
+
+var AllOrderDirection = []OrderDirection{
+	OrderDirectionAsc,
+	OrderDirectionDesc,
+}
+
+func (e OrderDirection) IsValid() bool {
+	switch e {
+	case OrderDirectionAsc, OrderDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e OrderDirection) String() string {
+	return string(e)
+}
+
+func (e *OrderDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderDirection", str)
+	}
+	return nil
+}
+
+func (e OrderDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type TestInputKind string
+
+const (
+	TestInputKindText     TestInputKind = "TEXT"
+	TestInputKindButton   TestInputKind = "BUTTON"
+	TestInputKindList     TestInputKind = "LIST"
+	TestInputKindMedia    TestInputKind = "MEDIA"
+	TestInputKindLocation TestInputKind = "LOCATION"
+	TestInputKindOther    TestInputKind = "OTHER"
+)
+
+var AllTestInputKind = []TestInputKind{
+	TestInputKindText,
+	TestInputKindButton,
+	TestInputKindList,
+	TestInputKindMedia,
+	TestInputKindLocation,
+	TestInputKindOther,
+}
+
+func (e TestInputKind) IsValid() bool {
+	switch e {
+	case TestInputKindText, TestInputKindButton, TestInputKindList, TestInputKindMedia, TestInputKindLocation, TestInputKindOther:
+		return true
+	}
+	return false
+}
+
+func (e TestInputKind) String() string {
+	return string(e)
+}
+
+func (e *TestInputKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TestInputKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TestInputKind", str)
+	}
+	return nil
+}
+
+func (e TestInputKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TestInputKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TestInputKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
