@@ -89,7 +89,9 @@ func (r *Resolver) integrations(ctx context.Context, args pageArgs, filter *mode
 		return nil, err
 	}
 	return &model.IntegrationConnection{PageInfo: p.info, TotalCount: p.total,
-		Edges: edgesOf(p, func(n *ent.Integration, c string) *model.IntegrationEdge { return &model.IntegrationEdge{Node: n, Cursor: c} })}, nil
+		Edges: edgesOf(p, func(n *ent.Integration, c string) *model.IntegrationEdge {
+			return &model.IntegrationEdge{Node: n, Cursor: c}
+		})}, nil
 }
 
 // latestVersionOnly keeps the versions that no newer version of the same
@@ -151,7 +153,9 @@ func (r *Resolver) botVersions(ctx context.Context, b *ent.Bot, args pageArgs) (
 		return nil, err
 	}
 	return &model.BotVersionConnection{PageInfo: p.info, TotalCount: p.total,
-		Edges: edgesOf(p, func(n *ent.BotVersion, c string) *model.BotVersionEdge { return &model.BotVersionEdge{Node: n, Cursor: c} })}, nil
+		Edges: edgesOf(p, func(n *ent.BotVersion, c string) *model.BotVersionEdge {
+			return &model.BotVersionEdge{Node: n, Cursor: c}
+		})}, nil
 }
 
 // latestVersion is a bot's newest version, nil before its first publish.
@@ -208,7 +212,9 @@ func (r *Resolver) conversations(ctx context.Context, integrationID string, stat
 		return nil, err
 	}
 	return &model.ConversationConnection{PageInfo: p.info, TotalCount: p.total,
-		Edges: edgesOf(p, func(n *ent.Conversation, c string) *model.ConversationEdge { return &model.ConversationEdge{Node: n, Cursor: c} })}, nil
+		Edges: edgesOf(p, func(n *ent.Conversation, c string) *model.ConversationEdge {
+			return &model.ConversationEdge{Node: n, Cursor: c}
+		})}, nil
 }
 
 func (r *Resolver) messages(ctx context.Context, conversationID string, args pageArgs, orderBy *model.MessageOrder) (*model.MessageConnection, error) {
