@@ -38,17 +38,19 @@ const (
 // env is one test server: the GraphQL handler over a real database, the
 // Meta simulator and captured logs.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	db      *store.DB
 	box     *secrets.Box
 	sim     *whatsapptest.Server
 	srv     *httptest.Server
+	handler http.Handler
 	logs    *syncBuffer
 	changed *recorder
 
 	mu     sync.Mutex
 	bodies []string // every response body, for the secret scan
-	tokens int      // short-lived tokens issued
+	tokens  int      // short-lived tokens issued
+	secrets []string // every secret a test sent
 }
 
 type recorder struct {
@@ -100,15 +102,23 @@ func testBox(t testing.TB) *secrets.Box {
 	return box
 }
 
-// newEnv starts the API over db. cfg tunes the handler.
-func newEnv(t *testing.T, db *store.DB, cfg graph.HandlerConfig) *env {
+// newEnv starts the API over db. cfg tunes the handler; the rate limit
+// is off unless set.
+func newEnv(t testing.TB, db *store.DB, cfg graph.HandlerConfig) *env {
+	t.Helper()
+	return newEnvClient(t, db, db.Client, cfg)
+}
+
+// newEnvClient is newEnv with the resolvers on client (API keys are still
+// checked through db.Client).
+func newEnvClient(t testing.TB, db *store.DB, client *ent.Client, cfg graph.HandlerConfig) *env {
 	t.Helper()
 	e := &env{t: t, db: db, box: testBox(t), logs: &syncBuffer{}, changed: &recorder{}}
 	e.sim = whatsapptest.NewServer(t, whatsapptest.Config{})
 	e.sim.AddApp(appID, appSecret)
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r := graph.NewResolver(graph.Deps{
-		Client:               db.Client,
+		Client:               client,
 		Box:                  e.box,
 		WhatsApp:             whatsapp.NewClient(nil, e.sim.URL),
 		PublicURL:            publicURL,
@@ -118,8 +128,8 @@ func newEnv(t *testing.T, db *store.DB, cfg graph.HandlerConfig) *env {
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = -1
 	}
-	cfg.Introspection = true
-	e.srv = httptest.NewServer(graph.NewHandler(r, apikey.NewAuthenticator(db.Client), cfg, logger))
+	e.handler = graph.NewHandler(r, apikey.NewAuthenticator(db.Client), cfg, logger)
+	e.srv = httptest.NewServer(e.handler)
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -147,6 +157,9 @@ func (e *env) shortToken(expiresIn time.Duration) string {
 	e.mu.Unlock()
 	tok := "EAAshort" + strings.Repeat("x", 10) + string(rune('a'+n%26)) + time.Now().Format("150405.000000000")
 	e.sim.AddToken(tok, whatsapptest.TokenSpec{AppID: appID, ExpiresAt: time.Now().Add(expiresIn)})
+	e.mu.Lock()
+	e.secrets = append(e.secrets, tok)
+	e.mu.Unlock()
 	return tok
 }
 
@@ -243,7 +256,7 @@ func str(v any, path string) string { s, _ := get(v, path).(string); return s }
 func sys() context.Context { return tenant.AsSystem(context.Background()) }
 
 // seedBot stores a bot with n published versions directly.
-func seedBot(t *testing.T, c *ent.Client, accountID int, name string, versions int) *ent.Bot {
+func seedBot(t testing.TB, c *ent.Client, accountID int, name string, versions int) *ent.Bot {
 	t.Helper()
 	b, err := c.Bot.Create().SetAccountID(accountID).SetName(name).SetDefinition(json.RawMessage(flowValid)).Save(sys())
 	if err != nil {
@@ -259,7 +272,7 @@ func seedBot(t *testing.T, c *ent.Client, accountID int, name string, versions i
 }
 
 // seedIntegration stores an integration directly, without Meta.
-func seedIntegration(t *testing.T, c *ent.Client, box *secrets.Box, accountID int, name, phone string, botID *int) *ent.Integration {
+func seedIntegration(t testing.TB, c *ent.Client, box *secrets.Box, accountID int, name, phone string, botID *int) *ent.Integration {
 	t.Helper()
 	seal := func(v, p string) string {
 		s, err := box.Seal(v, p)
@@ -309,3 +322,5 @@ func mustID(t *testing.T, g string) int {
 	}
 	return id
 }
+
+func graphHandler(e *env) http.Handler { return e.handler }
