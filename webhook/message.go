@@ -13,6 +13,12 @@ type wireContact struct {
 	} `json:"profile"`
 }
 
+// messageFields is a message's common fields and its rendered parts.
+type messageFields struct {
+	wireMessage
+	renderContent
+}
+
 type wireMessage struct {
 	ID         flexString `json:"id"`
 	From       flexString `json:"from"`
@@ -35,10 +41,16 @@ func parseContacts(raws []json.RawMessage) []wireContact {
 // parseMessage reads the fields every message type has and keeps the
 // object whole, so a type we do not know yet is stored rather than dropped.
 func parseMessage(raw json.RawMessage, contacts []wireContact) (Message, error) {
-	var w wireMessage
-	if err := json.Unmarshal(raw, &w); err != nil {
-		return Message{}, err
+	// One decode reads both the common fields and what the rendering needs.
+	var f messageFields
+	if err := json.Unmarshal(raw, &f); err != nil {
+		// A part of the wrong shape leaves the rest decoded; only the common
+		// fields must be readable.
+		if err := json.Unmarshal(raw, &f.wireMessage); err != nil {
+			return Message{}, err
+		}
 	}
+	w := f.wireMessage
 	id := clean(string(w.ID))
 	if id == "" || len(id) > maxWAMIDLen {
 		return Message{}, fmt.Errorf("message id %.40q is missing or too long", id)
@@ -55,7 +67,7 @@ func parseMessage(raw json.RawMessage, contacts []wireContact) (Message, error) 
 		Raw:       storableJSON(raw),
 		System:    typ == "system",
 	}
-	m.Text = clean(renderText(typ, raw))
+	m.Text = clean(renderText(typ, &f.renderContent))
 	from, fromUser := clean(string(w.From)), clean(string(w.FromUserID))
 	c, found := matchContact(contacts, from, fromUser)
 	if found {

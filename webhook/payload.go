@@ -103,11 +103,37 @@ type wireValue struct {
 	Errors   []json.RawMessage `json:"errors"`
 }
 
+// wellFormed is the shape of nearly every body. Decoding it in one call
+// reads the bytes once per level fewer than the lenient path below.
+type wellFormed struct {
+	Object flexString `json:"object"`
+	Entry  []struct {
+		ID      flexString   `json:"id"`
+		Changes []wireChange `json:"changes"`
+	} `json:"entry"`
+}
+
 // ParsePayload decodes a webhook body. Only a body that is not a JSON
 // object with an entry array is an error; a malformed part inside is left
 // out and named in Skipped, so that one odd item does not make Meta
 // redeliver the rest for days.
 func ParsePayload(body []byte) (*Payload, error) {
+	var fast wellFormed
+	if json.Unmarshal(body, &fast) == nil {
+		p := &Payload{Object: string(fast.Object)}
+		for i, e := range fast.Entry {
+			for j, wc := range e.Changes {
+				p.addChange(wc, string(e.ID), i, j)
+			}
+		}
+		return p, nil
+	}
+	return parseLenient(body)
+}
+
+// parseLenient decodes level by level, so that a malformed entry or
+// change costs only itself.
+func parseLenient(body []byte) (*Payload, error) {
 	var w wirePayload
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidPayload, err)
@@ -120,14 +146,12 @@ func ParsePayload(body []byte) (*Payload, error) {
 			continue
 		}
 		for j, rawChange := range e.Changes {
-			c, err := parseChange(rawChange)
-			if err != nil {
+			var wc wireChange
+			if err := json.Unmarshal(rawChange, &wc); err != nil {
 				p.skip("entry %d change %d: %v", i, j, err)
 				continue
 			}
-			c.EntryID = clean(string(e.ID))
-			p.parseValue(&c, fmt.Sprintf("entry %d change %d", i, j))
-			p.Changes = append(p.Changes, c)
+			p.addChange(wc, string(e.ID), i, j)
 		}
 	}
 	return p, nil
@@ -137,25 +161,24 @@ func (p *Payload) skip(format string, args ...any) {
 	p.Skipped = append(p.Skipped, fmt.Sprintf(format, args...))
 }
 
-func parseChange(raw json.RawMessage) (Change, error) {
-	var wc wireChange
-	if err := json.Unmarshal(raw, &wc); err != nil {
-		return Change{}, err
-	}
+func (p *Payload) addChange(wc wireChange, entryID string, i, j int) {
 	field := clean(string(wc.Field))
 	if field == "" || len(field) > maxFieldLen {
-		return Change{}, fmt.Errorf("field %.40q is missing or too long", field)
+		p.skip("entry %d change %d: field %.40q is missing or too long", i, j, field)
+		return
 	}
-	return Change{Field: field, Value: wc.Value}, nil
+	c := Change{EntryID: clean(entryID), Field: field, Value: wc.Value}
+	p.parseValue(&c, i, j)
+	p.Changes = append(p.Changes, c)
 }
 
 // parseValue reads the messages, statuses and errors of a change. Fields
 // other than "messages" keep only their raw value and phone number.
-func (p *Payload) parseValue(c *Change, where string) {
+func (p *Payload) parseValue(c *Change, i, j int) {
 	var v wireValue
 	if err := json.Unmarshal(c.Value, &v); err != nil {
 		if c.Field == messagesField {
-			p.skip("%s value: %v", where, err)
+			p.skip("entry %d change %d value: %v", i, j, err)
 		}
 		return
 	}
@@ -167,7 +190,7 @@ func (p *Payload) parseValue(c *Change, where string) {
 	for k, raw := range v.Messages {
 		m, err := parseMessage(raw, contacts)
 		if err != nil {
-			p.skip("%s message %d: %v", where, k, err)
+			p.skip("entry %d change %d message %d: %v", i, j, k, err)
 			continue
 		}
 		c.Messages = append(c.Messages, m)
@@ -175,7 +198,7 @@ func (p *Payload) parseValue(c *Change, where string) {
 	for k, raw := range v.Statuses {
 		s, err := parseStatus(raw)
 		if err != nil {
-			p.skip("%s status %d: %v", where, k, err)
+			p.skip("entry %d change %d status %d: %v", i, j, k, err)
 			continue
 		}
 		c.Statuses = append(c.Statuses, s)

@@ -76,13 +76,11 @@ const maxEditDepth = 2
 
 // renderText returns a short human-readable rendering of a message for
 // lists and dashboards. Bots read the content, not this.
-func renderText(typ string, raw json.RawMessage) string {
-	return renderDepth(typ, raw, 0)
+func renderText(typ string, c *renderContent) string {
+	return renderDepth(typ, c, 0)
 }
 
-func renderDepth(typ string, raw json.RawMessage, depth int) string {
-	var c renderContent
-	_ = json.Unmarshal(raw, &c) // partial decoding is fine: missing parts render as labels
+func renderDepth(typ string, c *renderContent, depth int) string {
 	switch typ {
 	case "text":
 		return string(c.Text.Body)
@@ -128,7 +126,7 @@ func renderDepth(typ string, raw json.RawMessage, depth int) string {
 	return "[" + typ + "]"
 }
 
-func pick(c renderContent, typ string) mediaObject {
+func pick(c *renderContent, typ string) mediaObject {
 	switch typ {
 	case "image":
 		return c.Image
@@ -146,7 +144,7 @@ func labelled(label, detail string) string {
 	return "[" + label + "] " + detail
 }
 
-func renderLocation(c renderContent) string {
+func renderLocation(c *renderContent) string {
 	l := c.Location
 	place := strings.Join(nonEmpty(string(l.Name), string(l.Address)), ", ")
 	coords := ""
@@ -161,7 +159,7 @@ func renderLocation(c renderContent) string {
 	return labelled("location", place+coords)
 }
 
-func renderInteractive(c renderContent) string {
+func renderInteractive(c *renderContent) string {
 	i := c.Interactive
 	switch i.Type {
 	case "button_reply":
@@ -175,11 +173,12 @@ func renderInteractive(c renderContent) string {
 }
 
 func renderEdit(inner json.RawMessage, depth int) string {
-	var w wireMessage
-	if depth >= maxEditDepth || json.Unmarshal(inner, &w) != nil || w.Type == "" {
+	var f messageFields
+	_ = json.Unmarshal(inner, &f) // partial decoding is fine: missing parts render as labels
+	if depth >= maxEditDepth || f.Type == "" {
 		return "[message]"
 	}
-	return renderDepth(string(w.Type), inner, depth+1)
+	return renderDepth(string(f.Type), &f.renderContent, depth+1)
 }
 
 func nonEmpty(vals ...string) []string {
