@@ -47,8 +47,8 @@ type env struct {
 	logs    *syncBuffer
 	changed *recorder
 
-	mu     sync.Mutex
-	bodies []string // every response body, for the secret scan
+	mu      sync.Mutex
+	bodies  []string // every response body, for the secret scan
 	tokens  int      // short-lived tokens issued
 	secrets []string // every secret a test sent
 }
