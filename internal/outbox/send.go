@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/ent/integrationerror"
@@ -65,7 +66,10 @@ func (s *Sender) attempt(ctx context.Context, j *job) {
 			return
 		}
 		if err == nil {
-			s.recordSent(ctx, j, res.WAMID, s.now())
+			// Meta's acceptance is recorded even if we are stopping meanwhile.
+			wctx, cancel := detached(ctx)
+			s.recordSent(wctx, j, res.WAMID, s.now())
+			cancel()
 			return
 		}
 		if noAnswer(ctx, err) {
@@ -104,6 +108,12 @@ func (s *Sender) send(ctx context.Context, creds whatsapp.Credentials, m whatsap
 	ctx, cancel := context.WithTimeout(ctx, s.opts.SendTimeout)
 	defer cancel()
 	return s.wa.Send(ctx, creds, m)
+}
+
+// detached is ctx without its cancellation, bounded: for recording an
+// outcome that already happened at Meta.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 }
 
 // noAnswer reports whether err leaves open whether Meta accepted the
