@@ -22,8 +22,11 @@ func newJob(changes []routed) *job {
 }
 
 // batch is everything the jobs of one transaction store, de-duplicated
-// (Meta may put the same wamid in two POSTs, or twice in one) and sorted,
-// so that concurrent transactions take row locks in the same order.
+// (Meta may put the same wamid in two POSTs, or twice in one). Messages
+// keep their arrival order: ids then follow the order Meta listed them in,
+// which breaks ties between messages of the same second. Statuses (and
+// contacts, in store.go) are sorted, so that concurrent transactions lock
+// shared rows in the same order.
 type batch struct {
 	now      time.Time
 	messages []inboundItem
@@ -99,9 +102,6 @@ func newBatch(jobs []*job, now time.Time) *batch {
 			}
 		}
 	}
-	sort.SliceStable(b.messages, func(i, j int) bool {
-		return lessKey(b.messages[i].info.ID, b.messages[i].msg.ID, b.messages[j].info.ID, b.messages[j].msg.ID)
-	})
 	sort.SliceStable(b.statuses, func(i, j int) bool {
 		return lessKey(b.statuses[i].info.ID, b.statuses[i].status.ID, b.statuses[j].info.ID, b.statuses[j].status.ID)
 	})

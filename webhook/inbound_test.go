@@ -278,3 +278,25 @@ func TestInboundChangeErrors(t *testing.T) {
 		e.wantCounts(map[string]int{"messages": 1})
 	})
 }
+
+// TestInboundArrivalOrder: messages of the same second keep the order Meta
+// listed them in, which the workers follow.
+func TestInboundArrivalOrder(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		in := e.integration("pn-1", "app-1", "secret-1")
+		e.mustPost(in, []byte(`{"entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"pn-1"},
+"contacts":[{"profile":{"name":"Ann"},"wa_id":"111"}],
+"messages":[
+ {"from":"111","id":"wamid.zz","timestamp":"1750000000","type":"text","text":{"body":"first"}},
+ {"from":"111","id":"wamid.mm","timestamp":"1750000000","type":"text","text":{"body":"second"}},
+ {"from":"111","id":"wamid.aa","timestamp":"1750000000","type":"text","text":{"body":"third"}}]}}]}]}`))
+		got, err := e.client.Message.Query().Order(message.ByID()).Select(message.FieldText).Strings(sysCtx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, ",") != "first,second,third" {
+			t.Errorf("stored in the order %q", got)
+		}
+	})
+}

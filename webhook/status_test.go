@@ -196,3 +196,30 @@ func TestStatusRank(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepPendingStatuses applies a receipt whose message was recorded
+// without the sender applying it (the two transactions crossed).
+func TestSweepPendingStatuses(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		in := e.integration("pn-1", "app-1", "secret-1")
+		e.mustPost(in, statusBody(in.PhoneNumberID, "wamid.crossed", "read"))
+		seedOutbound(t, e, in, "wamid.crossed", message.StatusSENT)
+
+		if err := e.handler.SweepPendingStatuses(sysCtx()); err != nil {
+			t.Fatal(err)
+		}
+		m, _ := e.client.Message.Query().Where(message.Wamid("wamid.crossed")).Only(sysCtx())
+		if m.Status != message.StatusSENT {
+			t.Errorf("swept a receipt younger than the grace period: %s", m.Status)
+		}
+		e.clock.Advance(10 * time.Second)
+		if err := e.handler.SweepPendingStatuses(sysCtx()); err != nil {
+			t.Fatal(err)
+		}
+		m, _ = e.client.Message.Query().Where(message.Wamid("wamid.crossed")).Only(sysCtx())
+		if m.Status != message.StatusREAD {
+			t.Errorf("status %s after the sweep, want READ", m.Status)
+		}
+	})
+}

@@ -56,10 +56,9 @@ func (b *batch) store(ctx context.Context, tx *ent.Tx) (outcome, error) {
 // instance storing the same wamid at the same time.
 func (b *batch) freshMessages(ctx context.Context, tx *ent.Tx) ([]inboundItem, error) {
 	ids, groups := byIntegration(b.messages, func(it inboundItem) int { return it.info.ID })
-	var fresh []inboundItem
+	stored := make(map[messageKey]bool)
 	for _, id := range ids {
 		items := groups[id]
-		stored := make(map[string]bool)
 		for lo := 0; lo < len(items); lo += insertChunk {
 			hi := min(lo+insertChunk, len(items))
 			wamids := make([]string, 0, hi-lo)
@@ -74,13 +73,14 @@ func (b *batch) freshMessages(ctx context.Context, tx *ent.Tx) ([]inboundItem, e
 				return nil, fmt.Errorf("finding stored messages: %w", err)
 			}
 			for _, w := range found {
-				stored[w] = true
+				stored[messageKey{id, w}] = true
 			}
 		}
-		for _, it := range items {
-			if !stored[it.msg.ID] {
-				fresh = append(fresh, it)
-			}
+	}
+	fresh := make([]inboundItem, 0, len(b.messages))
+	for _, it := range b.messages {
+		if !stored[messageKey{it.info.ID, it.msg.ID}] {
+			fresh = append(fresh, it)
 		}
 	}
 	return fresh, nil
