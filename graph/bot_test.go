@@ -114,3 +114,23 @@ func mustAccount(t *testing.T, e *env, key string) int {
 	t.Helper()
 	return mustID(t, str(e.ok(key, `{ viewer { account { id } } }`, nil), "viewer.account.id"))
 }
+
+// One transaction per operation: when any field fails, nothing is saved,
+// including what the fields before it wrote.
+func TestMutationRollsBackOnError(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, graph.HandlerConfig{})
+		_, key := e.account("Acme")
+		r := e.do(key, `mutation { a: createBot(input: {name: "kept?"}) { bot { id } } b: createBot(input: {name: ""}) { bot { id } } }`, nil)
+		if len(r.Errors) == 0 {
+			t.Fatalf("want an error: %s", r.raw)
+		}
+		if n := db.Client.Bot.Query().CountX(sys()); n != 0 {
+			t.Errorf("bots after a failed operation = %d, want 0", n)
+		}
+		e.ok(key, `mutation { a: createBot(input: {name: "one"}) { bot { id } } b: createBot(input: {name: "two"}) { bot { id name } } }`, nil)
+		if n := db.Client.Bot.Query().CountX(sys()); n != 2 {
+			t.Errorf("bots after a good operation = %d, want 2", n)
+		}
+	})
+}

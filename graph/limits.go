@@ -42,8 +42,8 @@ func (d depthLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 	return nil
 }
 
-// selectionDepth is the depth of the deepest field under set; seen stops
-// cyclic fragment spreads (which validation refuses anyway).
+// selectionDepth is the depth of the deepest field under set; counting
+// spreads stops cyclic fragments (which validation refuses anyway).
 func selectionDepth(doc *ast.QueryDocument, set ast.SelectionSet, spreads int) int {
 	if spreads > 50 {
 		return spreads
