@@ -27,8 +27,10 @@ func TestGraphErrors(t *testing.T) {
 		wantErrors []integrationerror.Kind
 	}{
 		{
-			name:       "retryable then accepted",
-			setup:      func(e *pipelinetest.Env) { e.Sim.SetFaults(e.PhoneNumberID, whatsapptest.Faults{Throttle: 1, ServerErrors: 1}) },
+			name: "retryable then accepted",
+			setup: func(e *pipelinetest.Env) {
+				e.Sim.SetFaults(e.PhoneNumberID, whatsapptest.Faults{Throttle: 1, ServerErrors: 1})
+			},
 			wantStatus: message.StatusSENT, wantSends: 1,
 		},
 		{
