@@ -50,7 +50,12 @@ func freeAddr(t *testing.T) string {
 // startServer runs the binary's run() as main would and waits for /healthz.
 func startServer(t *testing.T, env map[string]string) (base string, stdout *syncBuffer) {
 	t.Helper()
-	addr := freeAddr(t)
+	return startServerAt(t, env, freeAddr(t))
+}
+
+// startServerAt is startServer on a chosen address.
+func startServerAt(t *testing.T, env map[string]string, addr string) (base string, stdout *syncBuffer) {
+	t.Helper()
 	env["INTALOS_ADDR"] = addr
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout = &syncBuffer{}
@@ -58,6 +63,9 @@ func startServer(t *testing.T, env map[string]string) (base string, stdout *sync
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, stdout, stderr) }()
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server output:\n%s", stderr.String())
+		}
 		cancel()
 		select {
 		case err := <-done:
@@ -91,7 +99,12 @@ func startServer(t *testing.T, env map[string]string) (base string, stdout *sync
 
 func graphqlQuery(t *testing.T, base, key, query string) map[string]any {
 	t.Helper()
-	body, _ := json.Marshal(map[string]string{"query": query})
+	return graphqlRequest(t, base, key, query, nil)
+}
+
+func graphqlRequest(t *testing.T, base, key, query string, vars map[string]any) map[string]any {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if key != "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/intalos/integrations/internal/store"
+	"github.com/intalos/integrations/webhook"
 )
 
 // serverDeps is everything the HTTP routes use.
@@ -18,6 +19,7 @@ type serverDeps struct {
 	logger     *slog.Logger
 	db         *store.DB
 	graphql    http.Handler
+	webhook    *webhook.Handler
 	registry   *prometheus.Registry
 	playground bool
 }
@@ -26,6 +28,7 @@ type serverDeps struct {
 func newServer(d serverDeps) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", d.graphql)
+	d.webhook.Register(mux) // GET and POST /webhooks/whatsapp/{key}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})

@@ -7,14 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
-	"github.com/intalos/integrations/graph"
-	"github.com/intalos/integrations/internal/apikey"
-	"github.com/intalos/integrations/internal/whatsapp"
 )
 
 // serve runs the API and webhook server until ctx is cancelled, then lets
@@ -29,37 +23,38 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return startupError{fmt.Errorf("creating the first account: %w", err)}
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	resolver := graph.NewResolver(graph.Deps{
-		Client:    e.db.Client,
-		Box:       e.box,
-		WhatsApp:  whatsapp.NewClient(nil, e.cfg.GraphAPIURL),
-		PublicURL: e.cfg.PublicURL,
-		Logger:    e.logger,
-	})
-	gql := graph.NewHandler(resolver, apikey.NewAuthenticator(e.db.Client), graph.HandlerConfig{
-		Introspection: e.cfg.Introspection,
-	}, e.logger)
-	handler := newServer(serverDeps{
-		logger:     e.logger,
-		db:         e.db,
-		graphql:    gql,
-		registry:   reg,
-		playground: e.cfg.Playground,
-	})
+	a, err := newApp(ctx, e)
+	if err != nil {
+		return startupError{err}
+	}
+	defer a.bus.Close()
 
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return startupError{fmt.Errorf("listening on %s: %v", e.cfg.Addr, err)}
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
 	e.logger.Info("serving", "addr", ln.Addr().String(), "database", e.src.Dialect, "graphql", "/graphql")
+
+	// The workers stop only after the HTTP server has drained, so that
+	// in-flight webhooks still get their commits.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
+	for _, run := range a.runners {
+		workers.Go(func() {
+			if err := run(workCtx); err != nil {
+				e.logger.Error("background worker stopped", "err", err)
+			}
+		})
+	}
+	defer func() {
+		stopWork()
+		workers.Wait()
+	}()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -22,6 +22,7 @@ type Config struct {
 	GraphAPIURL     string
 	AllowedOrigins  []string
 	Introspection   bool
+	FlowPrivateNet  bool
 	Playground      bool
 	LogLevel        string
 	LogFormat       string
@@ -46,6 +47,7 @@ func Settings() []Setting {
 		{"GRAPH_API_URL", "graph-api-url", "https://graph.facebook.com", "Meta Graph API base URL (point it at the simulator for local work)"},
 		{"INTALOS_ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated origins allowed to open GraphQL websockets; empty allows same-origin only"},
 		{"INTALOS_INTROSPECTION", "introspection", "true", "serve GraphQL introspection"},
+		{"INTALOS_FLOW_ALLOW_PRIVATE_NETWORKS", "flow-allow-private-networks", "false", "let HttpRequest components of bot flows call private and loopback addresses"},
 		{"INTALOS_PLAYGROUND", "playground", "true", "serve the GraphiQL page at /"},
 		{"INTALOS_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 		{"INTALOS_LOG_FORMAT", "log-format", "text", "text or json"},
@@ -97,6 +99,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	var err error
 	if cfg.Introspection, err = strconv.ParseBool(get("INTALOS_INTROSPECTION")); err != nil {
 		errs = append(errs, fmt.Errorf("INTALOS_INTROSPECTION: want true or false"))
+	}
+	if cfg.FlowPrivateNet, err = strconv.ParseBool(get("INTALOS_FLOW_ALLOW_PRIVATE_NETWORKS")); err != nil {
+		errs = append(errs, fmt.Errorf("INTALOS_FLOW_ALLOW_PRIVATE_NETWORKS: want true or false"))
 	}
 	if cfg.Playground, err = strconv.ParseBool(get("INTALOS_PLAYGROUND")); err != nil {
 		errs = append(errs, fmt.Errorf("INTALOS_PLAYGROUND: want true or false"))

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/intalos/integrations/flowengine"
+	"github.com/intalos/integrations/graph"
+	"github.com/intalos/integrations/internal/apikey"
+	"github.com/intalos/integrations/internal/eventbus"
+	"github.com/intalos/integrations/internal/inbox"
+	"github.com/intalos/integrations/internal/outbox"
+	"github.com/intalos/integrations/internal/safehttp"
+	"github.com/intalos/integrations/internal/whatsapp"
+	"github.com/intalos/integrations/webhook"
+)
+
+// app is the wired product: the HTTP handler and the background workers
+// that share one ent client and one event bus.
+type app struct {
+	handler http.Handler
+	bus     eventbus.Bus
+	// runners run until their context ends; the webhook's must outlive the
+	// HTTP server's shutdown, since in-flight POSTs wait for its commits.
+	runners []func(context.Context) error
+}
+
+// newApp builds every component from the environment.
+func newApp(ctx context.Context, e *env) (*app, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	bus, err := newBus(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	meta := whatsapp.NewClient(&http.Client{Timeout: 60 * time.Second}, e.cfg.GraphAPIURL)
+	flows := flowengine.New(safehttp.NewClient(e.cfg.FlowPrivateNet), flowengine.Options{})
+
+	sender := outbox.New(e.db.Client, meta, e.box, outbox.Options{Publisher: bus, Logger: e.logger})
+	processor := inbox.New(e.db.Client, flows, inbox.Options{
+		Dialect:   e.db.Dialect,
+		OnQueued:  sender.Wake,
+		Publisher: bus,
+		Logger:    e.logger,
+	})
+	hooks := webhook.New(e.db.Client, e.box, webhook.Options{
+		Logger:     e.logger,
+		Registerer: reg,
+		Wake:       processor.Wake,
+	})
+
+	resolver := graph.NewResolver(graph.Deps{
+		Client:    e.db.Client,
+		Box:       e.box,
+		WhatsApp:  meta,
+		Flow:      flows,
+		PublicURL: e.cfg.PublicURL,
+		Logger:    e.logger,
+		OnIntegrationChanged: func(ctx context.Context, integrationID int) {
+			hooks.Invalidate(integrationID)
+		},
+	})
+	gql := graph.NewHandler(resolver, apikey.NewAuthenticator(e.db.Client), graph.HandlerConfig{
+		Introspection: e.cfg.Introspection,
+	}, e.logger)
+
+	return &app{
+		handler: newServer(serverDeps{
+			logger:     e.logger,
+			db:         e.db,
+			graphql:    gql,
+			webhook:    hooks,
+			registry:   reg,
+			playground: e.cfg.Playground,
+		}),
+		bus:     bus,
+		runners: []func(context.Context) error{hooks.Run, processor.Run, sender.Run},
+	}, nil
+}
+
+// newBus picks the bus that spans the instances sharing the database.
+func newBus(ctx context.Context, e *env) (eventbus.Bus, error) {
+	if e.db.Dialect != dialect.Postgres {
+		return eventbus.NewInProcess(e.logger, 0), nil
+	}
+	bus, err := eventbus.NewPostgres(ctx, e.logger, eventbus.PostgresConfig{DSN: e.src.DSN, DB: e.db.SQL})
+	if err != nil {
+		return nil, fmt.Errorf("event bus: %w", err)
+	}
+	return bus, nil
+}
