@@ -12,9 +12,11 @@ import (
 
 	"github.com/intalos/integrations/flowengine"
 	"github.com/intalos/integrations/graph"
+	"github.com/intalos/integrations/internal/alerts"
 	"github.com/intalos/integrations/internal/apikey"
 	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/inbox"
+	"github.com/intalos/integrations/internal/maintenance"
 	"github.com/intalos/integrations/internal/outbox"
 	"github.com/intalos/integrations/internal/safehttp"
 	"github.com/intalos/integrations/internal/whatsapp"
@@ -43,7 +45,11 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 	meta := whatsapp.NewClient(&http.Client{Timeout: 60 * time.Second}, e.cfg.GraphAPIURL)
 	flows := flowengine.New(safehttp.NewClient(e.cfg.FlowPrivateNet), flowengine.Options{})
 
-	sender := outbox.New(e.db.Client, meta, e.box, outbox.Options{Publisher: bus, Logger: e.logger})
+	sender := outbox.New(e.db.Client, meta, e.box, outbox.Options{
+		Lease:     e.cfg.SendLease,
+		Publisher: bus,
+		Logger:    e.logger,
+	})
 	processor := inbox.New(e.db.Client, flows, inbox.Options{
 		Dialect:   e.db.Dialect,
 		OnQueued:  sender.Wake,
@@ -55,6 +61,18 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 		Registerer: reg,
 		Wake:       processor.Wake,
 	})
+
+	var mailer alerts.Mailer // nil without SMTP_URL: errors are logged, not emailed
+	if e.cfg.SMTPURL != "" {
+		smtp, err := alerts.NewSMTPMailer(e.cfg.SMTPURL, e.cfg.AlertFrom)
+		if err != nil {
+			return nil, fmt.Errorf("SMTP_URL: %w", err)
+		}
+		mailer = smtp
+	}
+	alerter := alerts.New(e.db, mailer, alerts.Options{Box: e.box, Bus: bus, Logger: e.logger})
+	refresher := maintenance.NewTokenRefresher(e.db, meta, e.box, maintenance.RefreshOptions{Bus: bus, Logger: e.logger})
+	sweeper := maintenance.NewExpirySweeper(e.db, maintenance.ExpiryOptions{Bus: bus, Logger: e.logger})
 
 	resolver := graph.NewResolver(graph.Deps{
 		Client:    e.db.Client,
@@ -80,8 +98,10 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 			registry:   reg,
 			playground: e.cfg.Playground,
 		}),
-		bus:     bus,
-		runners: []func(context.Context) error{hooks.Run, processor.Run, sender.Run},
+		bus: bus,
+		runners: []func(context.Context) error{
+			hooks.Run, processor.Run, sender.Run, alerter.Run, refresher.Run, sweeper.Run,
+		},
 	}, nil
 }
 

@@ -27,6 +27,7 @@ type Config struct {
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
+	SendLease       time.Duration
 	SMTPURL         string
 	AlertFrom       string
 }
@@ -52,6 +53,7 @@ func Settings() []Setting {
 		{"INTALOS_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 		{"INTALOS_LOG_FORMAT", "log-format", "text", "text or json"},
 		{"INTALOS_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long in-flight requests may take to finish on shutdown"},
+		{"INTALOS_SEND_LEASE", "send-lease", "1m", "how long a send to Meta may stay without outcome before it is resolved (a crash between Meta's answer and our commit)"},
 		{"SMTP_URL", "smtp-url", "", "smtp://user:pass@host:587 for error alert emails; empty disables email"},
 		{"INTALOS_ALERT_FROM", "alert-from", "alerts@localhost", "sender address of alert emails"},
 	}
@@ -108,6 +110,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	if cfg.ShutdownTimeout, err = time.ParseDuration(get("INTALOS_SHUTDOWN_TIMEOUT")); err != nil || cfg.ShutdownTimeout < 0 {
 		errs = append(errs, fmt.Errorf("INTALOS_SHUTDOWN_TIMEOUT: want a duration such as 15s"))
+	}
+	if cfg.SendLease, err = time.ParseDuration(get("INTALOS_SEND_LEASE")); err != nil || cfg.SendLease < 2*time.Second {
+		errs = append(errs, fmt.Errorf("INTALOS_SEND_LEASE: want a duration of at least 2s"))
 	}
 	switch cfg.LogFormat {
 	case "text", "json":
