@@ -65,9 +65,13 @@
 //
 // # Read receipts
 //
-// The inbox leaves next_attempt_at set on PROCESSED inbound messages. The
-// sender claims them with a conditional update that also clears it and sets
-// read_at, then calls Meta's mark-as-read for the newest claimed message of
-// each contact (Meta marks the earlier ones too). At most once: a crash
-// between the two leaves a message unread at Meta, which the next one fixes.
+// The inbox leaves next_attempt_at set on PROCESSED inbound messages. One
+// worker per process claims a batch of them with a single update that
+// clears it and sets read_at (one commit per batch, not per message), then
+// calls Meta's mark-as-read for the newest message of each contact (Meta
+// marks the earlier ones too). Replies go first: a worker sends before it
+// reads. At most once per process: a crash between the update and the call
+// leaves a message unread at Meta until the contact's next one; two
+// processes claiming the same batch both send a receipt, which Meta takes
+// as a no-op.
 package outbox

@@ -14,9 +14,11 @@ import (
 const readBatch = 32
 
 // markReads marks processed inbound messages as read at Meta and returns
-// how many it took. Each is claimed by clearing next_attempt_at, so it is
-// marked at most once; per contact only the newest is sent, as Meta marks
-// the earlier messages read with it.
+// how many it took. A batch is claimed with one update that clears
+// next_attempt_at, so it costs one commit; per contact only the newest is
+// sent, as Meta marks the earlier messages read with it. Only one worker per
+// process reads, so within a process a receipt goes out at most once; two
+// processes may both send one, which Meta takes as the no-op it is.
 func (s *Sender) markReads(ctx context.Context) (int, error) {
 	now := s.now()
 	due, err := s.client.Message.Query().
@@ -28,25 +30,27 @@ func (s *Sender) markReads(ctx context.Context) (int, error) {
 		Order(message.ByID()).
 		Limit(readBatch).
 		All(ctx)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	ids := make([]int, len(due))
+	for i, m := range due {
+		ids[i] = m.ID
+	}
+	err = s.client.Message.Update().
+		Where(message.IDIn(ids...), message.StatusEQ(message.StatusPROCESSED), message.NextAttemptAtNotNil()).
+		ClearNextAttemptAt().
+		SetReadAt(now).
+		Exec(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("outbox: finding read receipts: %w", err)
+		return 0, fmt.Errorf("outbox: claiming read receipts: %w", err)
 	}
 	newest := make(map[int]*ent.Message) // by contact
 	var order []int
-	taken := 0
 	for _, m := range due {
-		n, err := s.client.Message.Update().
-			Where(message.ID(m.ID), message.StatusEQ(message.StatusPROCESSED), message.NextAttemptAtNotNil()).
-			ClearNextAttemptAt().
-			SetReadAt(now).
-			Save(ctx)
-		if err != nil {
-			return taken, fmt.Errorf("outbox: claiming read receipt: %w", err)
-		}
-		if n != 1 || m.Wamid == nil || m.ContactID == nil {
+		if m.Wamid == nil || m.ContactID == nil {
 			continue
 		}
-		taken++
 		if _, ok := newest[*m.ContactID]; !ok {
 			order = append(order, *m.ContactID)
 		}
@@ -59,7 +63,7 @@ func (s *Sender) markReads(ctx context.Context) (int, error) {
 			s.log.Warn("outbox: marking as read", "message_id", m.ID, "err", err)
 		}
 	}
-	return taken, nil
+	return len(due), nil
 }
 
 func (s *Sender) markRead(ctx context.Context, integs map[int]*ent.Integration, m *ent.Message) error {

@@ -111,24 +111,30 @@ func (s *Sender) Wake() {
 func (s *Sender) Run(ctx context.Context) error {
 	ctx = tenant.AsSystem(ctx)
 	var wg sync.WaitGroup
-	for range s.opts.Workers {
-		wg.Go(func() { s.work(ctx) })
+	for i := range s.opts.Workers {
+		// One worker per process does the read receipts, after its sends.
+		wg.Go(func() { s.work(ctx, i == 0) })
 	}
 	wg.Wait()
 	return nil
 }
 
-func (s *Sender) work(ctx context.Context) {
+// work is one worker: replies first (they are what the contact waits
+// for), then, on the reading worker, read receipts; it sleeps when both
+// are idle until woken or the poll.
+func (s *Sender) work(ctx context.Context, reader bool) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
-		reads, err := s.markReads(ctx)
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("outbox: read receipts", "err", err)
-		}
 		sent, err := s.sendNext(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("outbox: sending", "err", err)
+		}
+		reads := 0
+		if reader {
+			if reads, err = s.markReads(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("outbox: read receipts", "err", err)
+			}
 		}
 		if ctx.Err() != nil {
 			return

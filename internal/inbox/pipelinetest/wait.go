@@ -17,7 +17,7 @@ const Deadline = 60 * time.Second
 // and requires a 200.
 func (e *Env) Inbound(msgs ...whatsapptest.InboundMessage) {
 	e.t.Helper()
-	e.InboundTo(e.first(), msgs...)
+	e.InboundTo(e.First(), msgs...)
 }
 
 // InboundTo posts msgs to instance in.
@@ -37,7 +37,8 @@ func (e *Env) Hook(in *Instance) whatsapptest.Webhook {
 	return whatsapptest.Webhook{URL: in.URL, AppSecret: e.AppSecret}
 }
 
-func (e *Env) first() *Instance {
+// First is the first instance started.
+func (e *Env) First() *Instance {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.instances) == 0 {
