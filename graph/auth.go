@@ -6,8 +6,10 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/intalos/integrations/internal/gqlws"
 	"github.com/intalos/integrations/internal/tenant"
 )
 
@@ -63,4 +65,42 @@ func onlyIntrospection(oc *graphql.OperationContext) bool {
 		}
 	}
 	return true
+}
+
+// websocketInit authenticates a websocket by the API key in its
+// connection_init payload, {"Authorization": "Bearer <key>"} or
+// {"apiKey": "<key>"}: browsers cannot set headers on a websocket. A
+// connection whose upgrade request already carried a valid Authorization
+// header may omit it. Anything else is closed with 4401.
+func websocketInit(auth Authenticator) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		key, given := initKey(p)
+		if !given {
+			if _, ok := tenant.Account(ctx); ok {
+				return ctx, nil, nil
+			}
+			return gqlws.Reject(ctx, gqlws.CloseUnauthorized,
+				`an API key is required: send {"Authorization": "Bearer <key>"} in connection_init`)
+		}
+		accountID, err := auth.Authenticate(ctx, key)
+		if err != nil {
+			return gqlws.Reject(ctx, gqlws.CloseUnauthorized, "the API key is invalid or revoked")
+		}
+		return tenant.WithAccount(ctx, accountID), nil, nil
+	}
+}
+
+// initKey reads the API key of a connection_init payload; given reports
+// whether the payload named one at all.
+func initKey(p transport.InitPayload) (key string, given bool) {
+	if h := p.Authorization(); h != "" {
+		if k, ok := bearerToken(h); ok {
+			return k, true
+		}
+		return "", true
+	}
+	if k := strings.TrimSpace(p.GetString("apiKey")); k != "" {
+		return k, true
+	}
+	return "", false
 }

@@ -2138,6 +2138,13 @@ func (ec *executionContext) marshalOConversationStatus2ᚖgithubᚗcomᚋintalos
 	return res
 }
 
+func (ec *executionContext) marshalOIntegrationError2ᚖgithubᚗcomᚋintalosᚋintegrationsᚋentᚐIntegrationError(ctx context.Context, sel ast.SelectionSet, v *ent.IntegrationError) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IntegrationError(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOIntegrationErrorOrder2ᚖgithubᚗcomᚋintalosᚋintegrationsᚋgraphᚋmodelᚐIntegrationErrorOrder(ctx context.Context, v any) (*model.IntegrationErrorOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -2146,12 +2153,38 @@ func (ec *executionContext) unmarshalOIntegrationErrorOrder2ᚖgithubᚗcomᚋin
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOMessage2ᚖgithubᚗcomᚋintalosᚋintegrationsᚋentᚐMessage(ctx context.Context, sel ast.SelectionSet, v *ent.Message) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Message(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOMessageOrder2ᚖgithubᚗcomᚋintalosᚋintegrationsᚋgraphᚋmodelᚐMessageOrder(ctx context.Context, v any) (*model.MessageOrder, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputMessageOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOMessageStatus2ᚖgithubᚗcomᚋintalosᚋintegrationsᚋentᚋmessageᚐStatus(ctx context.Context, v any) (*message.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := message.Status(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMessageStatus2ᚖgithubᚗcomᚋintalosᚋintegrationsᚋentᚋmessageᚐStatus(ctx context.Context, sel ast.SelectionSet, v *message.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 // endregion ***************************** type.gotpl *****************************

@@ -3,6 +3,7 @@ package graph
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/intalos/integrations/ent/conversation"
 	"github.com/intalos/integrations/graph/model"
+	"github.com/intalos/integrations/internal/gqlws"
 )
 
 // HandlerConfig tunes the GraphQL endpoint. Zero values select defaults.
@@ -26,6 +28,28 @@ type HandlerConfig struct {
 	// negative RateLimit turns limiting off.
 	RateLimit rate.Limit
 	RateBurst int
+
+	// AllowedOrigins lists the origins (scheme://host[:port]) whose pages
+	// may open the subscriptions websocket; empty means the API's own
+	// origin only. Check it with Validate.
+	AllowedOrigins []string
+	// WebsocketInitTimeout is how long a websocket may take to send
+	// connection_init (default 10s).
+	WebsocketInitTimeout time.Duration
+	// WebsocketKeepAlive is the keep-alive interval of both protocols
+	// (default 15s): legacy graphql-ws gets a "ka" message, and
+	// graphql-transport-ws a ping, its connection closed when no pong
+	// arrives within twice the interval.
+	WebsocketKeepAlive time.Duration
+	// WebsocketSendQueue is how many messages may wait for a websocket
+	// client before it is closed as too slow (1013); gqlws's default when 0.
+	WebsocketSendQueue int
+}
+
+// Validate reports a configuration NewHandler would refuse.
+func (c HandlerConfig) Validate() error {
+	_, err := gqlws.New(nil, gqlws.Config{AllowedOrigins: c.AllowedOrigins})
+	return err
 }
 
 func (c HandlerConfig) withDefaults() HandlerConfig {
@@ -44,16 +68,35 @@ func (c HandlerConfig) withDefaults() HandlerConfig {
 	if c.RateBurst == 0 {
 		c.RateBurst = 40
 	}
+	if c.WebsocketInitTimeout == 0 {
+		c.WebsocketInitTimeout = 10 * time.Second
+	}
+	if c.WebsocketKeepAlive == 0 {
+		c.WebsocketKeepAlive = 15 * time.Second
+	}
 	return c
 }
 
 // NewHandler returns the GraphQL endpoint: authentication and the per-key
-// rate limit, the body limit, transports, depth and complexity limits, one
-// transaction per mutation, the error presenter and the query cache around
-// the executable schema.
+// rate limit, the body limit, transports (subscriptions over websockets
+// first), depth and complexity limits, one transaction per mutation, the
+// error presenter and the query cache around the executable schema. It
+// panics on a configuration that Validate refuses.
 func NewHandler(r *Resolver, auth Authenticator, cfg HandlerConfig, logger *slog.Logger) http.Handler {
 	cfg = cfg.withDefaults()
+	up, err := gqlws.New(logger, gqlws.Config{AllowedOrigins: cfg.AllowedOrigins, SendQueue: cfg.WebsocketSendQueue})
+	if err != nil {
+		panic("graph: invalid HandlerConfig: " + err.Error())
+	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Complexity: complexity()}))
+	// Websocket first: it claims the upgrade requests.
+	srv.AddTransport(transport.Websocket{
+		Implementation:        up,
+		InitFunc:              websocketInit(auth),
+		InitTimeout:           cfg.WebsocketInitTimeout,
+		KeepAlivePingInterval: cfg.WebsocketKeepAlive, // legacy graphql-ws only
+		PingPongInterval:      cfg.WebsocketKeepAlive, // graphql-transport-ws only
+	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

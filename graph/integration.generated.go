@@ -2245,6 +2245,13 @@ func (ec *executionContext) marshalNUpdateIntegrationPayload2ᚖgithubᚗcomᚋi
 	return ec._UpdateIntegrationPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOIntegration2ᚖgithubᚗcomᚋintalosᚋintegrationsᚋentᚐIntegration(ctx context.Context, sel ast.SelectionSet, v *ent.Integration) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Integration(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOIntegrationFilter2ᚖgithubᚗcomᚋintalosᚋintegrationsᚋgraphᚋmodelᚐIntegrationFilter(ctx context.Context, v any) (*model.IntegrationFilter, error) {
 	if v == nil {
 		return nil, nil

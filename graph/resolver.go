@@ -9,6 +9,7 @@ import (
 
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/flowengine"
+	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/integrations"
 	"github.com/intalos/integrations/internal/secrets"
 )
@@ -29,6 +30,9 @@ type Deps struct {
 	// OnIntegrationChanged is called after a mutation that changed or
 	// deleted an integration has committed; nil does nothing.
 	OnIntegrationChanged func(ctx context.Context, integrationID int)
+	// Bus feeds the subscriptions (the events of internal/events' hooks);
+	// without one, subscribing answers FAILED_PRECONDITION.
+	Bus eventbus.Bus
 }
 
 // Resolver holds what the resolvers need. It is built once per process.
@@ -40,6 +44,8 @@ type Resolver struct {
 	publicURL string
 	logger    *slog.Logger
 	changed   func(ctx context.Context, integrationID int)
+	bus       eventbus.Bus
+	reloads   *reloads
 }
 
 // NewResolver returns the root resolver.
@@ -60,6 +66,8 @@ func NewResolver(d Deps) *Resolver {
 		publicURL: d.PublicURL,
 		logger:    logger,
 		changed:   changed,
+		bus:       d.Bus,
+		reloads:   newReloads(d.Client),
 	}
 }
 

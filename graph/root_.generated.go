@@ -35,6 +35,7 @@ type ResolverRoot interface {
 	Message() MessageResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -182,6 +183,14 @@ type ComplexityRoot struct {
 		WebhookURL           func(childComplexity int) int
 	}
 
+	IntegrationActivityEvent struct {
+		At            func(childComplexity int) int
+		Integration   func(childComplexity int) int
+		IntegrationID func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		Resync        func(childComplexity int) int
+	}
+
 	IntegrationConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
@@ -211,6 +220,13 @@ type ComplexityRoot struct {
 	IntegrationErrorEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	IntegrationErrorEvent struct {
+		At            func(childComplexity int) int
+		Error         func(childComplexity int) int
+		IntegrationID func(childComplexity int) int
+		Resync        func(childComplexity int) int
 	}
 
 	IntegrationSettings struct {
@@ -248,6 +264,16 @@ type ComplexityRoot struct {
 	MessageEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	MessageEvent struct {
+		At             func(childComplexity int) int
+		ConversationID func(childComplexity int) int
+		ErrorCode      func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Message        func(childComplexity int) int
+		Resync         func(childComplexity int) int
+		Status         func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -301,6 +327,12 @@ type ComplexityRoot struct {
 
 	SetIntegrationActivePayload struct {
 		Integration func(childComplexity int) int
+	}
+
+	Subscription struct {
+		IntegrationActivity func(childComplexity int, integrationID *string) int
+		IntegrationErrors   func(childComplexity int, integrationID *string) int
+		MessageEvents       func(childComplexity int, integrationID string, conversationID *string) int
 	}
 
 	TestBotPayload struct {
@@ -831,6 +863,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Integration.WebhookURL(childComplexity), true
 
+	case "IntegrationActivityEvent.at":
+		if e.ComplexityRoot.IntegrationActivityEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationActivityEvent.At(childComplexity), true
+	case "IntegrationActivityEvent.integration":
+		if e.ComplexityRoot.IntegrationActivityEvent.Integration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationActivityEvent.Integration(childComplexity), true
+	case "IntegrationActivityEvent.integrationId":
+		if e.ComplexityRoot.IntegrationActivityEvent.IntegrationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationActivityEvent.IntegrationID(childComplexity), true
+	case "IntegrationActivityEvent.kind":
+		if e.ComplexityRoot.IntegrationActivityEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationActivityEvent.Kind(childComplexity), true
+	case "IntegrationActivityEvent.resync":
+		if e.ComplexityRoot.IntegrationActivityEvent.Resync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationActivityEvent.Resync(childComplexity), true
+
 	case "IntegrationConnection.edges":
 		if e.ComplexityRoot.IntegrationConnection.Edges == nil {
 			break
@@ -931,6 +994,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IntegrationErrorEdge.Node(childComplexity), true
+
+	case "IntegrationErrorEvent.at":
+		if e.ComplexityRoot.IntegrationErrorEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationErrorEvent.At(childComplexity), true
+	case "IntegrationErrorEvent.error":
+		if e.ComplexityRoot.IntegrationErrorEvent.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationErrorEvent.Error(childComplexity), true
+	case "IntegrationErrorEvent.integrationId":
+		if e.ComplexityRoot.IntegrationErrorEvent.IntegrationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationErrorEvent.IntegrationID(childComplexity), true
+	case "IntegrationErrorEvent.resync":
+		if e.ComplexityRoot.IntegrationErrorEvent.Resync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationErrorEvent.Resync(childComplexity), true
 
 	case "IntegrationSettings.alertEmail":
 		if e.ComplexityRoot.IntegrationSettings.AlertEmail == nil {
@@ -1085,6 +1173,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
+
+	case "MessageEvent.at":
+		if e.ComplexityRoot.MessageEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEvent.At(childComplexity), true
+	case "MessageEvent.conversationId":
+		if e.ComplexityRoot.MessageEvent.ConversationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEvent.ConversationID(childComplexity), true
+	case "MessageEvent.errorCode":
+		if e.ComplexityRoot.MessageEvent.ErrorCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEvent.ErrorCode(childComplexity), true
+	case "MessageEvent.kind":
+		if e.ComplexityRoot.MessageEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEvent.Kind(childComplexity), true
+	case "MessageEvent.message":
+		if e.ComplexityRoot.MessageEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEvent.Message(childComplexity), true
+	case "MessageEvent.resync":
+		if e.ComplexityRoot.MessageEvent.Resync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEvent.Resync(childComplexity), true
+	case "MessageEvent.status":
+		if e.ComplexityRoot.MessageEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEvent.Status(childComplexity), true
 
 	case "Mutation.connectBot":
 		if e.ComplexityRoot.Mutation.ConnectBot == nil {
@@ -1401,6 +1532,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SetIntegrationActivePayload.Integration(childComplexity), true
 
+	case "Subscription.integrationActivity":
+		if e.ComplexityRoot.Subscription.IntegrationActivity == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_integrationActivity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.IntegrationActivity(childComplexity, args["integrationId"].(*string)), true
+	case "Subscription.integrationErrors":
+		if e.ComplexityRoot.Subscription.IntegrationErrors == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_integrationErrors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.IntegrationErrors(childComplexity, args["integrationId"].(*string)), true
+	case "Subscription.messageEvents":
+		if e.ComplexityRoot.Subscription.MessageEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_messageEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.MessageEvents(childComplexity, args["integrationId"].(string), args["conversationId"].(*string)), true
+
 	case "TestBotPayload.ended":
 		if e.ComplexityRoot.TestBotPayload.Ended == nil {
 			break
@@ -1527,6 +1692,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1552,7 +1734,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/apikey.graphqls" "schema/bot.graphqls" "schema/conversation.graphqls" "schema/integration.graphqls" "schema/schema.graphqls"
+//go:embed "schema/apikey.graphqls" "schema/bot.graphqls" "schema/conversation.graphqls" "schema/integration.graphqls" "schema/schema.graphqls" "schema/subscription.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1569,6 +1751,7 @@ var sources = []*ast.Source{
 	{Name: "schema/conversation.graphqls", Input: sourceData("schema/conversation.graphqls"), BuiltIn: false},
 	{Name: "schema/integration.graphqls", Input: sourceData("schema/integration.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
+	{Name: "schema/subscription.graphqls", Input: sourceData("schema/subscription.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1858,6 +2041,22 @@ func (ec *executionContext) childFields_Integration(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type Integration", field.Name)
 }
 
+func (ec *executionContext) childFields_IntegrationActivityEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_IntegrationActivityEvent_kind(ctx, field)
+	case "resync":
+		return ec.fieldContext_IntegrationActivityEvent_resync(ctx, field)
+	case "integrationId":
+		return ec.fieldContext_IntegrationActivityEvent_integrationId(ctx, field)
+	case "integration":
+		return ec.fieldContext_IntegrationActivityEvent_integration(ctx, field)
+	case "at":
+		return ec.fieldContext_IntegrationActivityEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationActivityEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_IntegrationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -1918,6 +2117,20 @@ func (ec *executionContext) childFields_IntegrationErrorEdge(ctx context.Context
 		return ec.fieldContext_IntegrationErrorEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IntegrationErrorEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationErrorEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "resync":
+		return ec.fieldContext_IntegrationErrorEvent_resync(ctx, field)
+	case "integrationId":
+		return ec.fieldContext_IntegrationErrorEvent_integrationId(ctx, field)
+	case "error":
+		return ec.fieldContext_IntegrationErrorEvent_error(ctx, field)
+	case "at":
+		return ec.fieldContext_IntegrationErrorEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationErrorEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_IntegrationSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1992,6 +2205,26 @@ func (ec *executionContext) childFields_MessageEdge(ctx context.Context, field g
 		return ec.fieldContext_MessageEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MessageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_MessageEvent_kind(ctx, field)
+	case "resync":
+		return ec.fieldContext_MessageEvent_resync(ctx, field)
+	case "status":
+		return ec.fieldContext_MessageEvent_status(ctx, field)
+	case "errorCode":
+		return ec.fieldContext_MessageEvent_errorCode(ctx, field)
+	case "message":
+		return ec.fieldContext_MessageEvent_message(ctx, field)
+	case "conversationId":
+		return ec.fieldContext_MessageEvent_conversationId(ctx, field)
+	case "at":
+		return ec.fieldContext_MessageEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

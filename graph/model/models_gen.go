@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/intalos/integrations/ent"
+	"github.com/intalos/integrations/ent/message"
 )
 
 type APIKeyConnection struct {
@@ -133,6 +135,18 @@ type DisconnectBotPayload struct {
 	Integration *ent.Integration `json:"integration"`
 }
 
+type IntegrationActivityEvent struct {
+	Kind IntegrationActivityKind `json:"kind"`
+	// True for RESYNC.
+	Resync bool `json:"resync"`
+	// Null on RESYNC.
+	IntegrationID *string `json:"integrationId,omitempty"`
+	// The integration as it is now; null when deleted and on RESYNC.
+	Integration *ent.Integration `json:"integration,omitempty"`
+	// When the change happened.
+	At time.Time `json:"at"`
+}
+
 type IntegrationConnection struct {
 	Edges      []*IntegrationEdge `json:"edges"`
 	PageInfo   *PageInfo          `json:"pageInfo"`
@@ -153,6 +167,15 @@ type IntegrationErrorConnection struct {
 type IntegrationErrorEdge struct {
 	Node   *ent.IntegrationError `json:"node"`
 	Cursor string                `json:"cursor"`
+}
+
+type IntegrationErrorEvent struct {
+	// True when events may have been lost: refetch; the other fields are null.
+	Resync        bool                  `json:"resync"`
+	IntegrationID *string               `json:"integrationId,omitempty"`
+	Error         *ent.IntegrationError `json:"error,omitempty"`
+	// When the error was recorded.
+	At time.Time `json:"at"`
 }
 
 type IntegrationErrorOrder struct {
@@ -206,6 +229,22 @@ type MessageEdge struct {
 	Cursor string       `json:"cursor"`
 }
 
+type MessageEvent struct {
+	Kind MessageEventKind `json:"kind"`
+	// True for RESYNC.
+	Resync bool `json:"resync"`
+	// The status this event reports (QUEUED, SENT, DELIVERED, READ, FAILED…); the message may have moved on since.
+	Status *message.Status `json:"status,omitempty"`
+	// Meta's error code when the event reports a failure.
+	ErrorCode *int `json:"errorCode,omitempty"`
+	// The message as it is now; null on RESYNC.
+	Message *ent.Message `json:"message,omitempty"`
+	// The conversation the message belongs to, once it has one.
+	ConversationID *string `json:"conversationId,omitempty"`
+	// When the change happened.
+	At time.Time `json:"at"`
+}
+
 type MessageOrder struct {
 	Field     MessageOrderField `json:"field"`
 	Direction OrderDirection    `json:"direction"`
@@ -252,6 +291,13 @@ type SetIntegrationActiveInput struct {
 
 type SetIntegrationActivePayload struct {
 	Integration *ent.Integration `json:"integration"`
+}
+
+// Live updates over a websocket (graphql-transport-ws, or the legacy graphql-ws).
+// Authenticate in connection_init: {"Authorization": "Bearer <key>"} or {"apiKey": "<key>"}.
+// Every event may instead be a resync (resync: true, nothing else set): events may have
+// been lost, so refetch what is shown.
+type Subscription struct {
 }
 
 type TestBotInput struct {
@@ -434,6 +480,69 @@ func (e ConversationOrderField) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type IntegrationActivityKind string
+
+const (
+	// Status, connected bot or settings changed.
+	IntegrationActivityKindChanged IntegrationActivityKind = "CHANGED"
+	// Only the last activity moved.
+	IntegrationActivityKindActivity IntegrationActivityKind = "ACTIVITY"
+	// The integration was deleted; integration is null.
+	IntegrationActivityKindDeleted IntegrationActivityKind = "DELETED"
+	// Events may have been lost: refetch.
+	IntegrationActivityKindResync IntegrationActivityKind = "RESYNC"
+)
+
+var AllIntegrationActivityKind = []IntegrationActivityKind{
+	IntegrationActivityKindChanged,
+	IntegrationActivityKindActivity,
+	IntegrationActivityKindDeleted,
+	IntegrationActivityKindResync,
+}
+
+func (e IntegrationActivityKind) IsValid() bool {
+	switch e {
+	case IntegrationActivityKindChanged, IntegrationActivityKindActivity, IntegrationActivityKindDeleted, IntegrationActivityKindResync:
+		return true
+	}
+	return false
+}
+
+func (e IntegrationActivityKind) String() string {
+	return string(e)
+}
+
+func (e *IntegrationActivityKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IntegrationActivityKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IntegrationActivityKind", str)
+	}
+	return nil
+}
+
+func (e IntegrationActivityKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IntegrationActivityKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IntegrationActivityKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type IntegrationErrorOrderField string
 
 const (
@@ -595,6 +704,69 @@ func (e *IntegrationStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e IntegrationStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type MessageEventKind string
+
+const (
+	// A message from the contact was stored.
+	MessageEventKindInbound MessageEventKind = "INBOUND"
+	// A reply was queued.
+	MessageEventKindOutbound MessageEventKind = "OUTBOUND"
+	// A message's status changed; status says to what.
+	MessageEventKindStatus MessageEventKind = "STATUS"
+	// Events may have been lost: refetch.
+	MessageEventKindResync MessageEventKind = "RESYNC"
+)
+
+var AllMessageEventKind = []MessageEventKind{
+	MessageEventKindInbound,
+	MessageEventKindOutbound,
+	MessageEventKindStatus,
+	MessageEventKindResync,
+}
+
+func (e MessageEventKind) IsValid() bool {
+	switch e {
+	case MessageEventKindInbound, MessageEventKindOutbound, MessageEventKindStatus, MessageEventKindResync:
+		return true
+	}
+	return false
+}
+
+func (e MessageEventKind) String() string {
+	return string(e)
+}
+
+func (e *MessageEventKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MessageEventKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MessageEventKind", str)
+	}
+	return nil
+}
+
+func (e MessageEventKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MessageEventKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MessageEventKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,248 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"github.com/intalos/integrations/ent"
+	"github.com/intalos/integrations/ent/conversation"
+	"github.com/intalos/integrations/ent/message"
+	"github.com/intalos/integrations/graph/model"
+	"github.com/intalos/integrations/internal/eventbus"
+	"github.com/intalos/integrations/internal/events"
+	"github.com/intalos/integrations/internal/tenant"
+)
+
+// CodeSlowSubscriber ends a subscription that fell behind its events.
+const CodeSlowSubscriber = "SLOW_SUBSCRIBER"
+
+// activityInterval is the least time between two last-activity updates of
+// one integration on one subscription.
+const activityInterval = time.Second
+
+// dedupeSize bounds what a subscription remembers to drop an event it
+// already sent (the same change published twice, e.g. by a worker and by
+// the ent hooks).
+const dedupeSize = 256
+
+// stream subscribes the caller's account to f and forwards what convert
+// makes of each event (nothing when it reports false) until ctx ends or
+// the subscription falls behind. Authorise before calling it: it starts
+// the subscription's one goroutine.
+func stream[T any](ctx context.Context, r *Resolver, f eventbus.Filter, opts []eventbus.SubscribeOption,
+	convert func(ctx context.Context, ev eventbus.Event) (T, bool)) (<-chan T, error) {
+	if r.bus == nil {
+		return nil, newError(ctx, CodeFailedPrecondition, "live updates are not available on this server")
+	}
+	acct, ok := tenant.Account(ctx)
+	if !ok {
+		return nil, errUnauthenticated(ctx)
+	}
+	f.AccountID = acct // never from arguments
+	sub, err := r.bus.Subscribe(ctx, f, opts...)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan T, 1)
+	go func() {
+		defer close(out)
+		defer sub.Close()
+		for ev := range sub.C() {
+			v, ok := convert(ctx, ev)
+			if !ok {
+				continue
+			}
+			select {
+			case out <- v:
+			case <-ctx.Done():
+				return
+			}
+		}
+		if errors.Is(sub.Err(), eventbus.ErrSlowSubscriber) {
+			transport.AddSubscriptionError(ctx, newError(ctx, CodeSlowSubscriber,
+				"this subscription fell behind and was closed: subscribe again and refetch"))
+		}
+	}()
+	return out, nil
+}
+
+// seen remembers recent keys; a small ring, so memory stays fixed.
+type seen[K comparable] struct {
+	set  map[K]struct{}
+	ring []K
+	next int
+}
+
+func newSeen[K comparable]() *seen[K] { return &seen[K]{set: make(map[K]struct{})} }
+
+// add reports whether k is new, remembering it.
+func (s *seen[K]) add(k K) bool {
+	if _, ok := s.set[k]; ok {
+		return false
+	}
+	if len(s.ring) < dedupeSize {
+		s.ring = append(s.ring, k)
+	} else {
+		delete(s.set, s.ring[s.next])
+		s.ring[s.next] = k
+		s.next = (s.next + 1) % dedupeSize
+	}
+	s.set[k] = struct{}{}
+	return true
+}
+
+// optionalIntegration authorises an optional integration id: it must be
+// one of the caller's account, answering NOT_FOUND as a missing one does.
+func (r *Resolver) optionalIntegration(ctx context.Context, gid *string) (int, error) {
+	if gid == nil {
+		return 0, nil
+	}
+	return r.existingIntegration(ctx, *gid)
+}
+
+func (r *Resolver) integrationActivity(ctx context.Context, integrationID *string) (<-chan *model.IntegrationActivityEvent, error) {
+	id, err := r.optionalIntegration(ctx, integrationID)
+	if err != nil {
+		return nil, err
+	}
+	type state struct {
+		kind    model.IntegrationActivityKind
+		updated time.Time
+		active  time.Time
+	}
+	last := map[int]state{}
+	f := eventbus.Filter{IntegrationID: id, Kinds: []string{eventbus.KindIntegrationChanged, eventbus.KindIntegrationActivity}}
+	coalesce := eventbus.WithCoalescing(activityInterval, eventbus.PerIntegration(eventbus.KindIntegrationActivity))
+	return stream(ctx, r, f, []eventbus.SubscribeOption{coalesce}, func(ctx context.Context, ev eventbus.Event) (*model.IntegrationActivityEvent, bool) {
+		if ev.Kind == eventbus.KindResync {
+			clear(last)
+			return &model.IntegrationActivityEvent{Kind: model.IntegrationActivityKindResync, Resync: true, At: ev.At}, true
+		}
+		gid := globalID(typeIntegration, ev.IntegrationID)
+		out := &model.IntegrationActivityEvent{Kind: model.IntegrationActivityKindChanged, IntegrationID: &gid, At: ev.At}
+		if ev.Kind == eventbus.KindIntegrationActivity {
+			out.Kind = model.IntegrationActivityKindActivity
+		}
+		in, err := r.reloads.integration(ctx, ev)
+		switch {
+		case ent.IsNotFound(err) && ev.Status == events.StatusDeleted:
+			out.Kind = model.IntegrationActivityKindDeleted
+			delete(last, ev.IntegrationID)
+			return out, true
+		case err != nil:
+			r.reloadFailed(ctx, ev, err)
+			return nil, false
+		}
+		s := state{kind: out.Kind, updated: in.UpdatedAt}
+		if in.LastActivityAt != nil {
+			s.active = *in.LastActivityAt
+		}
+		if prev, ok := last[in.ID]; ok && prev == s {
+			return nil, false // the same change, announced twice
+		}
+		last[in.ID] = s
+		out.Integration = in
+		return out, true
+	})
+}
+
+func (r *Resolver) messageEvents(ctx context.Context, integrationID string, conversationID *string) (<-chan *model.MessageEvent, error) {
+	inID, err := r.existingIntegration(ctx, integrationID)
+	if err != nil {
+		return nil, err
+	}
+	f := eventbus.Filter{IntegrationID: inID, Kinds: []string{eventbus.KindMessageInbound, eventbus.KindMessageOutbound, eventbus.KindMessageStatus}}
+	if conversationID != nil {
+		convID, err := idOf(ctx, typeConversation, "conversationId", *conversationID)
+		if err != nil {
+			return nil, err
+		}
+		ok, err := r.read(ctx).Conversation.Query().Where(conversation.ID(convID), conversation.IntegrationID(inID)).Exist(ctx)
+		if err != nil || !ok {
+			return nil, orNotFound(ctx, "conversationId", err)
+		}
+		f.ConversationID = convID
+	}
+	type key struct {
+		kind   string
+		id     int
+		status string
+	}
+	sent := newSeen[key]()
+	return stream(ctx, r, f, nil, func(ctx context.Context, ev eventbus.Event) (*model.MessageEvent, bool) {
+		if ev.Kind == eventbus.KindResync {
+			return &model.MessageEvent{Kind: model.MessageEventKindResync, Resync: true, At: ev.At}, true
+		}
+		if !sent.add(key{ev.Kind, ev.MessageID, ev.Status}) {
+			return nil, false
+		}
+		m, err := r.reloads.message(ctx, ev)
+		if err != nil {
+			r.reloadFailed(ctx, ev, err)
+			return nil, false
+		}
+		return messageEvent(ev, m), true
+	})
+}
+
+func messageEvent(ev eventbus.Event, m *ent.Message) *model.MessageEvent {
+	out := &model.MessageEvent{Kind: model.MessageEventKindStatus, Message: m, At: ev.At}
+	switch ev.Kind {
+	case eventbus.KindMessageInbound:
+		out.Kind = model.MessageEventKindInbound
+	case eventbus.KindMessageOutbound:
+		out.Kind = model.MessageEventKindOutbound
+	}
+	status := m.Status
+	if ev.Status != "" {
+		status = message.Status(ev.Status)
+	}
+	out.Status = &status
+	if code, err := strconv.Atoi(ev.Detail); err == nil {
+		out.ErrorCode = &code
+	} else if status == message.StatusFAILED {
+		out.ErrorCode = m.ErrorCode
+	}
+	if m.ConversationID != nil {
+		gid := globalID(typeConversation, *m.ConversationID)
+		out.ConversationID = &gid
+	}
+	return out
+}
+
+func (r *Resolver) integrationErrorEvents(ctx context.Context, integrationID *string) (<-chan *model.IntegrationErrorEvent, error) {
+	id, err := r.optionalIntegration(ctx, integrationID)
+	if err != nil {
+		return nil, err
+	}
+	sent := newSeen[int]()
+	f := eventbus.Filter{IntegrationID: id, Kinds: []string{eventbus.KindIntegrationError}}
+	return stream(ctx, r, f, nil, func(ctx context.Context, ev eventbus.Event) (*model.IntegrationErrorEvent, bool) {
+		if ev.Kind == eventbus.KindResync {
+			return &model.IntegrationErrorEvent{Resync: true, At: ev.At}, true
+		}
+		if !sent.add(ev.ErrorID) {
+			return nil, false
+		}
+		e, err := r.reloads.integrationError(ctx, ev)
+		if err != nil {
+			r.reloadFailed(ctx, ev, err)
+			return nil, false
+		}
+		gid := globalID(typeIntegration, e.IntegrationID)
+		return &model.IntegrationErrorEvent{IntegrationID: &gid, Error: e, At: e.CreatedAt}, true
+	})
+}
+
+// reloadFailed logs a reload that went wrong; a row deleted meanwhile is
+// not worth a line.
+func (r *Resolver) reloadFailed(ctx context.Context, ev eventbus.Event, err error) {
+	if ent.IsNotFound(err) || ctx.Err() != nil {
+		return
+	}
+	r.logger.WarnContext(ctx, "subscription: reloading", "kind", ev.Kind, "integration_id", ev.IntegrationID, "err", err)
+}
