@@ -75,7 +75,7 @@ func (s *Simulator) accept(w http.ResponseWriter, r *http.Request, phoneID strin
 	resp.Messages = append(resp.Messages, sendMessageID{ID: wamid})
 	writeJSON(w, http.StatusOK, resp)
 	noteDetail(w, fmt.Sprintf("to=%s type=%s wamid=%s", req.To, req.Type, wamid))
-	if s.cfg.AutoStatus.URL != "" {
+	if s.autoStatusHook().URL != "" {
 		s.autoStatuses(wamid)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
+	"time"
 )
 
 // Status values of value.statuses[].status.
@@ -110,9 +112,13 @@ func (s *Simulator) PostFailed(ctx context.Context, hook Webhook, wamid string, 
 	return s.PostStatus(ctx, hook, wamid, StatusFailed, e)
 }
 
-// autoStatuses posts sent, delivered and read to Config.AutoStatus in the
-// background; Close stops and waits for it.
+// autoStatuses posts sent, delivered and read to the auto-status webhook in
+// the background. Like Meta, it redelivers a status until the webhook
+// acknowledges it with 200 (Meta keeps trying for up to 7 days:
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/overview),
+// so a receiver that was down when a message was accepted still learns of it.
 func (s *Simulator) autoStatuses(wamid string) {
+	hook := s.autoStatusHook()
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
@@ -120,9 +126,29 @@ func (s *Simulator) autoStatuses(wamid string) {
 			if !sleep(s.ctx, s.cfg.AutoStatusDelay) {
 				return
 			}
-			if _, err := s.PostStatus(s.ctx, s.cfg.AutoStatus, wamid, st); err != nil {
-				return // logged by PostPayload
+			for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 2*time.Second) {
+				d, err := s.PostStatus(s.ctx, hook, wamid, st)
+				if err == nil && d.StatusCode == http.StatusOK {
+					break
+				}
+				if !sleep(s.ctx, backoff) {
+					return
+				}
 			}
 		}
 	}()
+}
+
+// SetAutoStatus points automatic status webhooks at hook (an empty URL
+// turns them off), as subscribing an app's webhook in Meta's dashboard does.
+func (s *Simulator) SetAutoStatus(hook Webhook) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.AutoStatus = hook
+}
+
+func (s *Simulator) autoStatusHook() Webhook {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.AutoStatus
 }
