@@ -105,8 +105,11 @@ func (p *Processor) lockContact(ctx context.Context, tx *ent.Tx, id int) (*ent.C
 			return nil, fmt.Errorf("inbox: locking contact %d: %w", id, err)
 		}
 		var locked bool
-		for rows.Next() {
+		if rows.Next() {
 			err = rows.Scan(&locked)
+		}
+		if err == nil {
+			err = rows.Err()
 		}
 		if cerr := rows.Close(); err == nil {
 			err = cerr
