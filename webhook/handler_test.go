@@ -40,6 +40,10 @@ func TestVerification(t *testing.T) {
 		if code != http.StatusOK || body != "1158201444" || !strings.HasPrefix(ctype, "text/plain") {
 			t.Errorf("right token: %d %q %q, want 200 with the bare challenge as text/plain", code, ctype, body)
 		}
+		verified := e.client.Integration.GetX(sysCtx(), in.ID).WebhookVerifiedAt
+		if verified == nil || !verified.Equal(e.clock.Now()) {
+			t.Errorf("webhook_verified_at = %v, want the time of the handshake %v", verified, e.clock.Now())
+		}
 		refused := []struct{ name, url string }{
 			{"wrong token", query("subscribe", "nope", "1158201444")},
 			{"token prefix", query("subscribe", in.verifyToken[:4], "1158201444")},

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/intalos/integrations/ent/integrationerror"
+	"github.com/intalos/integrations/internal/tenant"
 )
 
 // maxChallengeLen bounds the echoed challenge; Meta's is a short integer.
@@ -30,6 +31,13 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 			"Meta's webhook verification failed: "+reason, map[string]any{"reason": reason})
 		h.fail(w, r, http.StatusForbidden)
 		return
+	}
+	// Diagnostics show when Meta last verified the webhook. Verifications
+	// are rare (Meta sends one when the callback URL or token is saved),
+	// so this write costs nothing; a failed write must not fail Meta.
+	err := h.client.Integration.UpdateOneID(info.ID).SetWebhookVerifiedAt(h.now()).Exec(tenant.AsSystem(r.Context()))
+	if err != nil {
+		h.log.WarnContext(r.Context(), "recording the webhook verification", "integration", info.ID, "err", err)
 	}
 	h.count(r, http.StatusOK)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
