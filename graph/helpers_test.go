@@ -104,27 +104,31 @@ func testBox(t testing.TB) *secrets.Box {
 
 // newEnv starts the API over db. cfg tunes the handler; the rate limit
 // is off unless set.
-func newEnv(t testing.TB, db *store.DB, cfg graph.HandlerConfig) *env {
+func newEnv(t testing.TB, db *store.DB, cfg graph.HandlerConfig, opts ...func(*graph.Deps)) *env {
 	t.Helper()
-	return newEnvClient(t, db, db.Client, cfg)
+	return newEnvClient(t, db, db.Client, cfg, opts...)
 }
 
 // newEnvClient is newEnv with the resolvers on client (API keys are still
 // checked through db.Client).
-func newEnvClient(t testing.TB, db *store.DB, client *ent.Client, cfg graph.HandlerConfig) *env {
+func newEnvClient(t testing.TB, db *store.DB, client *ent.Client, cfg graph.HandlerConfig, opts ...func(*graph.Deps)) *env {
 	t.Helper()
 	e := &env{t: t, db: db, box: testBox(t), logs: &syncBuffer{}, changed: &recorder{}}
 	e.sim = whatsapptest.NewServer(t, whatsapptest.Config{})
 	e.sim.AddApp(appID, appSecret)
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	r := graph.NewResolver(graph.Deps{
+	deps := graph.Deps{
 		Client:               client,
 		Box:                  e.box,
 		WhatsApp:             whatsapp.NewClient(nil, e.sim.URL),
 		PublicURL:            publicURL,
 		Logger:               logger,
 		OnIntegrationChanged: e.changed.add,
-	})
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	r := graph.NewResolver(deps)
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = -1
 	}

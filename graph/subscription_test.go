@@ -1,0 +1,269 @@
+package graph_test
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/intalos/integrations/ent/message"
+	"github.com/intalos/integrations/ent/testdb"
+	"github.com/intalos/integrations/graph"
+	"github.com/intalos/integrations/internal/gqlws"
+	"github.com/intalos/integrations/internal/store"
+)
+
+const (
+	subActivity = `subscription($id: ID) { integrationActivity(integrationId: $id) {
+		kind resync integrationId at integration { id name status lastActivityAt bot { id } } } }`
+	subMessages = `subscription($i: ID!, $c: ID) { messageEvents(integrationId: $i, conversationId: $c) {
+		kind resync status errorCode conversationId at message { id direction text status errorCode } } }`
+	subErrors = `subscription($id: ID) { integrationErrors(integrationId: $id) {
+		resync integrationId at error { id kind message } } }`
+)
+
+// TestSubscriptions runs every subscription over both protocols on both
+// databases: account A sees each of its changes in order, account B, on
+// its own connection, sees none of A's, and ending the subscriptions and
+// connections leaves no goroutine behind.
+func TestSubscriptions(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e, bus := newLiveEnv(t, db, graph.HandlerConfig{})
+		a := e.world("A", "100000001")
+		b := e.world("B", "200000002")
+		for _, proto := range protocols {
+			t.Run(proto, func(t *testing.T) { testSubscriptions(t, e, bus, a, b, proto) })
+		}
+	})
+}
+
+func testSubscriptions(t *testing.T, e *env, bus *countingBus, a, b *world, proto string) {
+	base := runtime.NumGoroutine()
+	c := e.db.Client
+	ai, ac := gid("Integration", a.integration.ID), gid("Conversation", a.conversation.ID)
+	ca, err := dialWS(t, e.srv.URL, proto, bearer(a.key))
+	must(t, err)
+	cb, err := dialWS(t, e.srv.URL, proto, map[string]any{"apiKey": b.key})
+	must(t, err)
+	before := int(bus.n.Load())
+	ca.subscribe("act", subActivity, nil)
+	ca.subscribe("msg", subMessages, map[string]any{"i": ai})
+	ca.subscribe("conv", subMessages, map[string]any{"i": ai, "c": ac})
+	ca.subscribe("err", subErrors, map[string]any{"id": ai})
+	cb.subscribe("act", subActivity, nil)
+	cb.subscribe("msg", subMessages, map[string]any{"i": gid("Integration", b.integration.ID)})
+	cb.subscribe("err", subErrors, nil)
+	bus.await(t, before+7)
+
+	// An outbound message through every status, as the outbox and the
+	// webhook write them: by predicate and by id.
+	out := c.Message.Create().SetAccountID(a.account).SetIntegrationID(a.integration.ID).SetConversationID(a.conversation.ID).
+		SetContactID(a.contact.ID).SetDirection(message.DirectionOUTBOUND).SetType("text").SetText("Your order?").
+		SetStatus(message.StatusQUEUED).SaveX(sys())
+	must(t, c.Message.Update().Where(message.ID(out.ID), message.StatusEQ(message.StatusQUEUED)).
+		SetStatus(message.StatusSENT).SetWamid("wamid.out."+proto).Exec(sys()))
+	must(t, c.Message.UpdateOneID(out.ID).SetStatus(message.StatusDELIVERED).Exec(sys()))
+	must(t, c.Message.UpdateOneID(out.ID).SetStatus(message.StatusREAD).Exec(sys()))
+	failed := c.Message.Create().SetAccountID(a.account).SetIntegrationID(a.integration.ID).SetConversationID(a.conversation.ID).
+		SetDirection(message.DirectionOUTBOUND).SetType("text").SetText("Are you there?").SetStatus(message.StatusQUEUED).SaveX(sys())
+	must(t, c.Message.UpdateOneID(failed.ID).SetStatus(message.StatusFAILED).SetErrorCode(131047).SetErrorDetail("re-engagement").Exec(sys()))
+	in := c.Message.Create().SetAccountID(a.account).SetIntegrationID(a.integration.ID).SetContactID(a.contact.ID).
+		SetDirection(message.DirectionINBOUND).SetType("text").SetText("hello again").SetWamid("wamid.in."+proto).
+		SetStatus(message.StatusRECEIVED).SaveX(sys())
+
+	outID, failedID, inID := gid("Message", out.ID), gid("Message", failed.ID), gid("Message", in.ID)
+	want := []struct{ kind, status, id string }{
+		{"OUTBOUND", "QUEUED", outID}, {"STATUS", "SENT", outID}, {"STATUS", "DELIVERED", outID}, {"STATUS", "READ", outID},
+		{"OUTBOUND", "QUEUED", failedID}, {"STATUS", "FAILED", failedID}, {"INBOUND", "RECEIVED", inID},
+	}
+	for _, w := range want {
+		ev := ca.event("msg", "messageEvents")
+		if ev["kind"] != w.kind || ev["status"] != w.status || str(ev, "message.id") != w.id || ev["resync"] != false {
+			t.Fatalf("messageEvents = %v, want %s %s of %s", ev, w.kind, w.status, w.id)
+		}
+		if w.status == "FAILED" && (ev["errorCode"] != 131047.0 || get(ev, "message.errorCode") != 131047.0) {
+			t.Errorf("failure without its code: %v", ev)
+		}
+		if w.id != inID && ev["conversationId"] != ac {
+			t.Errorf("conversationId = %v, want %s", ev["conversationId"], ac)
+		}
+	}
+	// The conversation's stream has the same events, but for the inbound
+	// message, which has no conversation until a worker takes it.
+	for _, w := range want[:6] {
+		if ev := ca.event("conv", "messageEvents"); ev["status"] != w.status || str(ev, "message.id") != w.id {
+			t.Fatalf("conversation messageEvents = %v, want %s of %s", ev, w.status, w.id)
+		}
+	}
+
+	ie := c.IntegrationError.Create().SetAccountID(a.account).SetIntegrationID(a.integration.ID).
+		SetKind("SEND_FAILED").SetMessage("Meta refused: " + proto).SaveX(sys())
+	if ev := ca.event("err", "integrationErrors"); str(ev, "error.id") != gid("IntegrationError", ie.ID) ||
+		ev["integrationId"] != ai || str(ev, "error.kind") != "SEND_FAILED" {
+		t.Errorf("integrationErrors = %v", ev)
+	}
+
+	// A rename through the API, then activity twice within a second: the
+	// second waits out the coalescing interval.
+	e.ok(a.key, updateIntegration, map[string]any{"in": map[string]any{"id": ai, "name": "renamed " + proto}})
+	if ev := ca.event("act", "integrationActivity"); ev["kind"] != "CHANGED" || str(ev, "integration.name") != "renamed "+proto ||
+		str(ev, "integration.bot.id") != gid("Bot", a.bot.ID) || ev["integrationId"] != ai {
+		t.Errorf("integrationActivity = %v", ev)
+	}
+	t0 := time.Now().Truncate(time.Millisecond)
+	must(t, c.Integration.UpdateOneID(a.integration.ID).SetLastActivityAt(t0).Exec(sys()))
+	first := ca.event("act", "integrationActivity")
+	got1 := time.Now()
+	must(t, c.Integration.UpdateOneID(a.integration.ID).SetLastActivityAt(t0.Add(time.Millisecond)).Exec(sys()))
+	second := ca.event("act", "integrationActivity")
+	if first["kind"] != "ACTIVITY" || second["kind"] != "ACTIVITY" || str(second, "integration.lastActivityAt") == "" {
+		t.Errorf("activity events %v, %v", first, second)
+	}
+	if gap := time.Since(got1); gap < 500*time.Millisecond {
+		t.Errorf("second activity update %s after the first, want about a second", gap)
+	}
+
+	// B's first event is its own: nothing of A's reached it.
+	bi := gid("Integration", b.integration.ID)
+	e.ok(b.key, updateIntegration, map[string]any{"in": map[string]any{"id": bi, "name": "B renamed " + proto}})
+	if ev := cb.event("act", "integrationActivity"); ev["integrationId"] != bi || str(ev, "integration.name") != "B renamed "+proto {
+		t.Errorf("B's integrationActivity = %v", ev)
+	}
+	cb.quiet("msg", 100*time.Millisecond)
+	cb.quiet("err", 0)
+
+	// Completing from the client ends the subscription on the server.
+	ca.stop("msg")
+	if r := ca.next("msg"); r.Type != "complete" && proto == gqlws.ProtocolGraphQLWS {
+		t.Errorf("after stop: %s", r.Type)
+	}
+	ca.close()
+	cb.close()
+	closeIdle()
+	settleGoroutines(t, base)
+}
+
+// TestSubscriptionCrossTenant: another account's ids answer NOT_FOUND,
+// exactly as missing ones, over both protocols.
+func TestSubscriptionCrossTenant(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e, _ := newLiveEnv(t, db, graph.HandlerConfig{})
+		a := e.world("A", "100000001")
+		b := e.world("B", "200000002")
+		ai, ac := gid("Integration", a.integration.ID), gid("Conversation", a.conversation.ID)
+		bi := gid("Integration", b.integration.ID)
+		missingI, missingC := gid("Integration", 1<<30), gid("Conversation", 1<<30)
+		for _, proto := range protocols {
+			cb, err := dialWS(t, e.srv.URL, proto, bearer(b.key))
+			must(t, err)
+			tests := []struct {
+				name          string
+				q             string
+				vars, missing map[string]any
+			}{
+				{"integrationActivity", subActivity, map[string]any{"id": ai}, map[string]any{"id": missingI}},
+				{"messageEvents", subMessages, map[string]any{"i": ai}, map[string]any{"i": missingI}},
+				{"messageEvents of A's conversation", subMessages, map[string]any{"i": bi, "c": ac}, map[string]any{"i": bi, "c": missingC}},
+				{"integrationErrors", subErrors, map[string]any{"id": ai}, map[string]any{"id": missingI}},
+			}
+			for i, tt := range tests {
+				var msgs [2]string
+				for j, vars := range []map[string]any{tt.vars, tt.missing} {
+					id := string(rune('a'+i)) + string(rune('0'+j))
+					cb.subscribe(id, tt.q, vars)
+					r := cb.next(id)
+					if len(r.Errors) != 1 || r.Errors[0].code() != "NOT_FOUND" {
+						t.Fatalf("%s %s: %s %+v, want NOT_FOUND", proto, tt.name, r.Type, r.Errors)
+					}
+					msgs[j] = r.Errors[0].Message + "/" + r.Errors[0].field()
+				}
+				if msgs[0] != msgs[1] {
+					t.Errorf("%s %s: A's id answers %q, a missing one %q", proto, tt.name, msgs[0], msgs[1])
+				}
+			}
+			cb.close()
+		}
+	})
+}
+
+// TestSubscriptionAuth: a connection without a key, or with a wrong or
+// revoked one, is closed with 4401 and a reason; the key may come as
+// Authorization or apiKey, or in the upgrade request's header.
+func TestSubscriptionAuth(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e, _ := newLiveEnv(t, db, graph.HandlerConfig{})
+		_, key := e.account("A")
+		for _, proto := range protocols {
+			refused := []struct {
+				name    string
+				payload any
+				reason  string
+			}{
+				{"no payload", nil, "API key is required"},
+				{"no key", map[string]any{"hello": "there"}, "API key is required"},
+				{"wrong key", bearer("ik_" + strings.Repeat("0", 40)), "invalid"},
+				{"not bearer", map[string]any{"Authorization": "Basic " + key}, "invalid"},
+				{"wrong apiKey", map[string]any{"apiKey": "nope"}, "invalid"},
+			}
+			for _, tt := range refused {
+				c, err := dialWS(t, e.srv.URL, proto, tt.payload)
+				if err == nil {
+					t.Fatalf("%s %s: acknowledged", proto, tt.name)
+				}
+				ce := c.closeError()
+				if ce == nil || ce.Code != gqlws.CloseUnauthorized || !strings.Contains(ce.Text, tt.reason) {
+					t.Errorf("%s %s: closed with %v, want %d %q", proto, tt.name, ce, gqlws.CloseUnauthorized, tt.reason)
+				}
+			}
+			for _, payload := range []any{bearer(key), map[string]any{"authorization": "bearer " + key}, map[string]any{"apiKey": key}} {
+				c, err := dialWS(t, e.srv.URL, proto, payload)
+				if err != nil {
+					t.Fatalf("%s %v: %v", proto, payload, err)
+				}
+				c.close()
+			}
+		}
+	})
+}
+
+// TestWebsocketKeepAlive: legacy clients get "ka" messages, and
+// graphql-transport-ws clients pings they must answer, else they are closed.
+func TestWebsocketKeepAlive(t *testing.T) {
+	e, _ := newLiveEnv(t, testdb.SQLite(t), graph.HandlerConfig{WebsocketKeepAlive: 50 * time.Millisecond})
+	_, key := e.account("A")
+	for _, proto := range protocols {
+		c, err := dialWS(t, e.srv.URL, proto, bearer(key))
+		must(t, err)
+		time.Sleep(400 * time.Millisecond)
+		if n := c.pingCount(); n < 3 {
+			t.Errorf("%s: %d keep-alives in 400ms at 50ms", proto, n)
+		}
+		select {
+		case <-c.closed:
+			t.Errorf("%s: closed although it answered: %v", proto, c.err)
+		default:
+		}
+		c.close()
+	}
+}
+
+// TestWebsocketInitTimeout: a connection that never sends
+// connection_init is closed.
+func TestWebsocketInitTimeout(t *testing.T) {
+	e, _ := newLiveEnv(t, testdb.SQLite(t), graph.HandlerConfig{WebsocketInitTimeout: 100 * time.Millisecond})
+	for _, proto := range protocols {
+		d := websocketDialer(proto)
+		conn, _, err := d.Dial(wsURL(e.srv.URL), nil)
+		must(t, err)
+		conn.SetReadDeadline(time.Now().Add(waitTimeout))
+		for {
+			if _, _, err = conn.ReadMessage(); err != nil {
+				break
+			}
+		}
+		if !strings.Contains(err.Error(), "initialisation timeout") {
+			t.Errorf("%s: %v, want the init timeout", proto, err)
+		}
+		conn.Close()
+	}
+}
