@@ -46,6 +46,7 @@ commands:
   serve                       run the API and webhook server (default)
   accounts create --name N    create an account and print its first API key
   metasim [-addr host:port]   serve the local simulator of Meta's Graph API
+  demo                        run the server with the simulator, an example bot and an active integration
 `
 
 // run dispatches to a subcommand; the OS is passed in so tests can call it.
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return accounts(ctx, args, getenv, stdout, stderr)
 	case "metasim":
 		return runMetasim(ctx, args, stdout)
+	case "demo":
+		return demo(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

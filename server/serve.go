@@ -22,7 +22,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := bootstrap(ctx, e, stdout); err != nil {
 		return startupError{fmt.Errorf("creating the first account: %w", err)}
 	}
+	return runServer(ctx, e, nil)
+}
 
+// runServer serves until ctx ends. ready, when set, runs once the server
+// accepts requests (the demo seeds itself through the API); its error
+// stops the server.
+func runServer(ctx context.Context, e *env, ready func(ctx context.Context, base string) error) error {
 	a, err := newApp(ctx, e)
 	if err != nil {
 		return startupError{err}
@@ -58,6 +64,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if ready != nil {
+		if err := ready(ctx, "http://"+ln.Addr().String()); err != nil {
+			srv.Close()
+			return err
+		}
+	}
 	select {
 	case err := <-errc:
 		return err

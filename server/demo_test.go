@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDemo starts the demo as a newcomer would, writes to the bot through
+// the simulator's control API and reads the bot's answer back, then starts
+// it again on the same data to check that it reuses what it set up.
+func TestDemo(t *testing.T) {
+	dataDir := t.TempDir()
+	for round := 1; round <= 2; round++ {
+		env := map[string]string{"INTALOS_DATA_DIR": dataDir, "INTALOS_ADDR": freeAddr(t), "INTALOS_LOG_LEVEL": "warn"}
+		ctx, cancel := context.WithCancel(context.Background())
+		stdout := &syncBuffer{}
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, []string{"demo"}, func(k string) string { return env[k] }, stdout, io.Discard)
+		}()
+		waitFor(t, "the demo to start", func() bool { return strings.Contains(stdout.String(), "demo is running") })
+
+		sim := regexp.MustCompile(`Meta simulator\s+(http://\S+)`).FindStringSubmatch(stdout.String())[1]
+		resp, err := http.Post(sim+"/simulator/inbound", "application/json",
+			strings.NewReader(`{"from": "4915112345678", "name": "Ada", "text": "hi"}`))
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("run %d: inbound through the control API: %v %v", round, resp, err)
+		}
+		resp.Body.Close()
+		waitFor(t, "the bot's welcome at the simulator", func() bool {
+			resp, err := http.Get(sim + "/simulator/sent?to=4915112345678")
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return strings.Contains(string(body), "Welcome to the demo coffee shop")
+		})
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run %d: demo returned %v", round, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("run %d: demo did not stop", round)
+		}
+	}
+}
