@@ -32,14 +32,17 @@ func TestDemo(t *testing.T) {
 			t.Fatalf("run %d: inbound through the control API: %v %v", round, resp, err)
 		}
 		resp.Body.Close()
-		waitFor(t, "the bot's welcome at the simulator", func() bool {
+		// The first run starts the conversation; the second finds it
+		// waiting at the buttons and asks again.
+		want := map[int]string{1: "Welcome to the demo coffee shop", 2: "Please tap one of the buttons"}[round]
+		waitFor(t, "the bot's answer at the simulator", func() bool {
 			resp, err := http.Get(sim + "/simulator/sent?to=4915112345678")
 			if err != nil {
 				return false
 			}
 			defer resp.Body.Close()
 			body, _ := io.ReadAll(resp.Body)
-			return strings.Contains(string(body), "Welcome to the demo coffee shop")
+			return strings.Contains(string(body), want)
 		})
 		cancel()
 		select {
