@@ -1,10 +1,14 @@
 package graph_test
 
 import (
+	"encoding/json"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/intalos/integrations/ent/message"
 	"github.com/intalos/integrations/ent/testdb"
@@ -68,7 +72,7 @@ func testSubscriptions(t *testing.T, e *env, bus *countingBus, a, b *world, prot
 		SetDirection(message.DirectionOUTBOUND).SetType("text").SetText("Are you there?").SetStatus(message.StatusQUEUED).SaveX(sys())
 	must(t, c.Message.UpdateOneID(failed.ID).SetStatus(message.StatusFAILED).SetErrorCode(131047).SetErrorDetail("re-engagement").Exec(sys()))
 	in := c.Message.Create().SetAccountID(a.account).SetIntegrationID(a.integration.ID).SetContactID(a.contact.ID).
-		SetDirection(message.DirectionINBOUND).SetType("text").SetText("hello again").SetWamid("wamid.in."+proto).
+		SetDirection(message.DirectionINBOUND).SetType("text").SetText("hello again").SetWamid("wamid.in." + proto).
 		SetStatus(message.StatusRECEIVED).SaveX(sys())
 
 	outID, failedID, inID := gid("Message", out.ID), gid("Message", failed.ID), gid("Message", in.ID)
@@ -266,4 +270,75 @@ func TestWebsocketInitTimeout(t *testing.T) {
 		}
 		conn.Close()
 	}
+}
+
+// TestStalledClient: a client that stops reading is closed (1013) once its
+// send queue is full; the publishing transaction and another client
+// subscribed to the same events carry on.
+func TestStalledClient(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e, bus := newLiveEnv(t, db, graph.HandlerConfig{WebsocketSendQueue: 8})
+		a := e.world("A", "100000001")
+		base := runtime.NumGoroutine()
+		vars := map[string]any{"i": gid("Integration", a.integration.ID)}
+
+		// The stalled client: a bare socket that subscribes, then never reads.
+		stalled, _, err := websocketDialer(gqlws.ProtocolGraphQLTransportWS).Dial(wsURL(e.srv.URL), nil)
+		must(t, err)
+		defer stalled.Close()
+		must(t, stalled.WriteJSON(wsMsg{Type: "connection_init", Payload: json.RawMessage(`{"apiKey":"` + a.key + `"}`)}))
+		p, _ := json.Marshal(map[string]any{"query": subMessages, "variables": vars})
+		must(t, stalled.WriteJSON(wsMsg{ID: "1", Type: "subscribe", Payload: p}))
+
+		healthy, err := dialWS(t, e.srv.URL, gqlws.ProtocolGraphQLTransportWS, bearer(a.key))
+		must(t, err)
+		healthy.subscribe("msg", subMessages, vars)
+		bus.await(t, 2)
+
+		// Enough big messages to fill the socket buffers many times over,
+		// one transaction each, as the outbox commits them. The healthy
+		// client keeps up: each event reaches it before the next write.
+		const n = 60
+		text := strings.Repeat("x", 256<<10)
+		for i := range n {
+			start := time.Now()
+			must(t, e.db.Client.Message.Create().SetAccountID(a.account).SetIntegrationID(a.integration.ID).
+				SetConversationID(a.conversation.ID).SetDirection(message.DirectionOUTBOUND).SetType("text").
+				SetText(text).SetStatus(message.StatusQUEUED).Exec(sys()))
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("a publishing write took %s", d)
+			}
+			if ev := healthy.event("msg", "messageEvents"); ev["kind"] != "OUTBOUND" {
+				t.Fatalf("healthy client, event %d: %v", i, ev)
+			}
+		}
+
+		// Reading now drains what the kernel held, then finds the close.
+		must(t, stalled.SetReadDeadline(time.Now().Add(waitTimeout)))
+		got := 0
+		for {
+			var m wsMsg
+			if err = stalled.ReadJSON(&m); err != nil {
+				break
+			}
+			if m.Type == "next" {
+				got++
+			}
+		}
+		if got >= n {
+			t.Errorf("the stalled client got all %d events", got)
+		}
+		// The 1013 close frame is best effort: a stalled client's socket
+		// may be cut before it could be written.
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) && ce.Code != gqlws.CloseTryAgainLater && ce.Code != websocket.CloseAbnormalClosure {
+			t.Errorf("stalled client closed with %d %q, want %d", ce.Code, ce.Text, gqlws.CloseTryAgainLater)
+		}
+		t.Logf("stalled client: %d of %d events, then %v", got, n, err)
+
+		healthy.close()
+		stalled.Close()
+		closeIdle()
+		settleGoroutines(t, base)
+	})
 }

@@ -24,6 +24,10 @@ const CodeSlowSubscriber = "SLOW_SUBSCRIBER"
 // one integration on one subscription.
 const activityInterval = time.Second
 
+// subscriptionBuffer is each subscription's bus buffer: room for the
+// events of a few busy transactions, about 8 KiB.
+const subscriptionBuffer = 64
+
 // dedupeSize bounds what a subscription remembers to drop an event it
 // already sent (the same change published twice, e.g. by a worker and by
 // the ent hooks).
@@ -43,7 +47,7 @@ func stream[T any](ctx context.Context, r *Resolver, f eventbus.Filter, opts []e
 		return nil, errUnauthenticated(ctx)
 	}
 	f.AccountID = acct // never from arguments
-	sub, err := r.bus.Subscribe(ctx, f, opts...)
+	sub, err := r.bus.Subscribe(ctx, f, append(opts, eventbus.WithBuffer(subscriptionBuffer))...)
 	if err != nil {
 		return nil, err
 	}

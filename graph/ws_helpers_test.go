@@ -224,7 +224,7 @@ func (c *wsClient) next(id string) result {
 		}
 		return r
 	case <-time.After(waitTimeout):
-		c.t.Fatalf("%s: no message for %q within %s", c.proto, id, waitTimeout)
+		c.t.Fatalf("%s: no message for %q within %s (reader: %v)", c.proto, id, waitTimeout, c.readErr())
 	}
 	return result{}
 }
@@ -315,4 +315,10 @@ func closeIdle() { http.DefaultClient.CloseIdleConnections() }
 
 func websocketDialer(proto string) *websocket.Dialer {
 	return &websocket.Dialer{Subprotocols: []string{proto}, HandshakeTimeout: 5 * time.Second}
+}
+
+func (c *wsClient) readErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
 }
