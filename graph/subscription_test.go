@@ -299,7 +299,7 @@ func TestStalledClient(t *testing.T) {
 		// one transaction each, as the outbox commits them. The healthy
 		// client keeps up: each event reaches it before the next write.
 		const n = 60
-		text := strings.Repeat("x", 256<<10)
+		text := strings.Repeat("x", 128<<10)
 		for i := range n {
 			start := time.Now()
 			must(t, e.db.Client.Message.Create().SetAccountID(a.account).SetIntegrationID(a.integration.ID).
