@@ -55,7 +55,9 @@ func TestTwoInstances(t *testing.T) {
 	defer srvA.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	watched := make(chan error, 1)
-	go func() { watched <- events.WatchIntegrationChanges(ctx, a.bus, nil, hooks.Invalidate, hooks.InvalidateAll) }()
+	go func() {
+		watched <- events.WatchIntegrationChanges(ctx, a.bus, nil, hooks.Invalidate, hooks.InvalidateAll)
+	}()
 
 	// Instance B serves the API.
 	e := newEnvClient(t, b.db, b.db.Client, graph.HandlerConfig{}, func(d *graph.Deps) { d.Bus = b.bus })
