@@ -46,7 +46,7 @@ func (b *countingBus) Subscribe(ctx context.Context, f eventbus.Filter, opts ...
 // await waits until n subscriptions were made in all.
 func (b *countingBus) await(t testing.TB, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(waitTimeout); b.n.Load() < int64(n); {
+	for deadline := time.Now().Add(waitTimeout + time.Duration(n)*time.Millisecond); b.n.Load() < int64(n); {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d subscriptions, want %d", b.n.Load(), n)
 		}

@@ -1,0 +1,199 @@
+package graph_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/intalos/integrations/ent/message"
+	"github.com/intalos/integrations/ent/testdb"
+	"github.com/intalos/integrations/graph"
+	"github.com/intalos/integrations/internal/gqlws"
+)
+
+const benchSubscribers = 10_000
+
+// BenchmarkSubscribers10k: 10,000 websocket connections, each with a
+// messageEvents subscription on one integration, held by a child process
+// so that this process's memory is the server's alone. Each iteration
+// writes one message; the child reports when the last subscriber got it.
+// Metrics: all-p50-ms/all-p99-ms, from the write (its commit included) to
+// its delivery to every subscriber; each-p99-ms, to a single subscriber;
+// B/subscriber, server heap and stacks per idle subscription (connection
+// included).
+func BenchmarkSubscribers10k(b *testing.B) {
+	n := benchSubscribers
+	if s := os.Getenv("INTALOS_BENCH_SUBSCRIBERS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	e, bus := newLiveEnv(b, testdb.SQLite(b), graph.HandlerConfig{})
+	w := e.world("A", "100000001")
+	base := memInUse()
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchClients$")
+	cmd.Env = append(os.Environ(),
+		"INTALOS_BENCH_CLIENTS="+strconv.Itoa(n),
+		"INTALOS_BENCH_URL="+wsURL(e.srv.URL),
+		"INTALOS_BENCH_KEY="+w.key,
+		"INTALOS_BENCH_INTEGRATION="+gid("Integration", w.integration.ID))
+	stdin, err := cmd.StdinPipe()
+	must2(b, err)
+	stdout, err := cmd.StdoutPipe()
+	must2(b, err)
+	cmd.Stderr = os.Stderr
+	must2(b, cmd.Start())
+	defer func() {
+		stdin.Close() // the child exits when its stdin closes
+		cmd.Wait()
+	}()
+	lines := bufio.NewScanner(stdout)
+	bus.await(b, n)
+	time.Sleep(time.Second) // let every connection go idle
+	perSub := float64(memInUse()-base) / float64(n)
+
+	var all, each []time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		start := time.Now()
+		must2(b, e.db.Client.Message.Create().SetAccountID(w.account).SetIntegrationID(w.integration.ID).
+			SetConversationID(w.conversation.ID).SetDirection(message.DirectionOUTBOUND).SetType("text").
+			SetText(strconv.Itoa(i)).SetStatus(message.StatusQUEUED).Exec(sys()))
+		for {
+			if !lines.Scan() {
+				b.Fatalf("the client process ended: %v", lines.Err())
+			}
+			var rep benchReport
+			if json.Unmarshal(lines.Bytes(), &rep) != nil || rep.Iteration != i {
+				continue
+			}
+			all = append(all, time.Unix(0, rep.Last).Sub(start))
+			each = append(each, time.Unix(0, rep.P99).Sub(start))
+			break
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(ms(percentile(all, 50)), "all-p50-ms")
+	b.ReportMetric(ms(percentile(all, 99)), "all-p99-ms")
+	b.ReportMetric(ms(percentile(each, 99)), "each-p99-ms")
+	b.ReportMetric(perSub, "B/subscriber")
+}
+
+// benchReport is the client process's line per iteration.
+type benchReport struct {
+	Iteration int   `json:"i"`
+	Last, P99 int64 // unix nanoseconds: the last subscriber's receipt, the 99th percentile's
+}
+
+// TestBenchClients is the client side of BenchmarkSubscribers10k, run in
+// a child process; it is skipped otherwise.
+func TestBenchClients(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("INTALOS_BENCH_CLIENTS"))
+	if n == 0 {
+		t.Skip("the client process of BenchmarkSubscribers10k")
+	}
+	url, key, integration := os.Getenv("INTALOS_BENCH_URL"), os.Getenv("INTALOS_BENCH_KEY"), os.Getenv("INTALOS_BENCH_INTEGRATION")
+	var (
+		mu    sync.Mutex
+		recvd = map[int][]int64{}
+		out   = json.NewEncoder(os.Stdout)
+	)
+	receive := func(iter int, at int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		recvd[iter] = append(recvd[iter], at)
+		if len(recvd[iter]) == n {
+			ts := recvd[iter]
+			slices.Sort(ts)
+			_ = out.Encode(benchReport{Iteration: iter, Last: ts[n-1], P99: ts[(n-1)*99/100]})
+			delete(recvd, iter)
+		}
+	}
+	query, _ := json.Marshal(map[string]any{
+		"query":     `subscription($i: ID!) { messageEvents(integrationId: $i) { kind message { text } } }`,
+		"variables": map[string]any{"i": integration},
+	})
+	dialer := websocket.Dialer{Subprotocols: []string{gqlws.ProtocolGraphQLTransportWS}, HandshakeTimeout: 30 * time.Second,
+		ReadBufferSize: 1024, WriteBufferSize: 1024}
+	sem := make(chan struct{}, 64)
+	var conns sync.WaitGroup
+	for range n {
+		sem <- struct{}{}
+		var conn *websocket.Conn
+		var err error
+		for try := 0; try < 5; try++ {
+			if conn, _, err = dialer.Dial(url, nil); err == nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		conns.Go(func() {
+			defer conn.Close()
+			_ = conn.WriteJSON(wsMsg{Type: "connection_init", Payload: json.RawMessage(`{"apiKey":"` + key + `"}`)})
+			_ = conn.WriteJSON(wsMsg{ID: "1", Type: "subscribe", Payload: query})
+			<-sem
+			for {
+				var m struct {
+					Type    string
+					Payload struct {
+						Data struct {
+							MessageEvents struct{ Message struct{ Text string } }
+						}
+					}
+				}
+				if err := conn.ReadJSON(&m); err != nil {
+					return
+				}
+				switch m.Type {
+				case "ping":
+					_ = conn.WriteJSON(wsMsg{Type: "pong"})
+				case "next":
+					iter, _ := strconv.Atoi(m.Payload.Data.MessageEvents.Message.Text)
+					receive(iter, time.Now().UnixNano())
+				}
+			}
+		})
+	}
+	_, _ = io.Copy(io.Discard, os.Stdin) // until the benchmark ends
+	os.Exit(0)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func percentile(d []time.Duration, p int) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[(len(s)-1)*p/100]
+}
+
+// memInUse is heap plus goroutine stacks after a collection.
+func memInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc + m.StackInuse
+}
+
+func must2(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
