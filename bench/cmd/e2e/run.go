@@ -1,0 +1,113 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/intalos/integrations/bench/internal/benchkit"
+	"github.com/intalos/integrations/internal/whatsapp/whatsapptest"
+)
+
+func run(o options) error {
+	tmp, err := os.MkdirTemp("", "e2e-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	db, err := benchkit.FreshDatabase(o.db, o.adminDSN, tmp, "bench_e2e")
+	if err != nil {
+		return err
+	}
+	defer db.Drop()
+	fmt.Println(benchkit.Machine(db.Line))
+	fmt.Printf("command: go run ./bench/cmd/e2e %s\n", strings.Join(os.Args[1:], " "))
+
+	bin := o.serverBin
+	if bin == "" {
+		if bin, err = benchkit.BuildServer(tmp); err != nil {
+			return err
+		}
+	}
+	rep := newReplies()
+	meta, err := benchkit.StartMeta(rep.observe)
+	if err != nil {
+		return err
+	}
+	defer meta.Close()
+	cfg, err := benchkit.NewServerConfig(bin, db.URL, meta.URL)
+	if err != nil {
+		return err
+	}
+	var servers []*benchkit.Process
+	defer func() {
+		for _, s := range servers {
+			s.Stop()
+		}
+	}()
+	for range o.instances {
+		s, err := benchkit.StartServer(cfg, tmp)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, s)
+	}
+	key, err := servers[0].FirstAPIKey()
+	if err != nil {
+		return err
+	}
+	numbers, err := setUp(o, meta, benchkit.GraphQL{Base: servers[0].Base(), Key: key}, servers)
+	if err != nil {
+		return err
+	}
+
+	l := &loader{o: o, rep: rep, numbers: numbers, run: time.Now().UnixNano() % 10000,
+		workers: make([]contact, o.levels[len(o.levels)-1]), client: benchkit.Client(2 * o.levels[len(o.levels)-1])}
+	l.measure(o.levels[len(o.levels)-1], o.warmup)
+	samples := map[int][]benchkit.Sample{}
+	for r := 1; r <= o.rounds; r++ {
+		for _, c := range o.levels {
+			s := l.measure(c, o.duration)
+			samples[c] = append(samples[c], s)
+			fmt.Printf("round %d c=%-3d %7.0f msgs/s  p50 %7.2f ms  p99 %8.2f ms  errors %d\n", r, c, s.Rate(), s.P(0.5), s.P(0.99), s.Errors)
+		}
+	}
+	report(o, samples)
+	return nil
+}
+
+// number is one integration as each instance serves its webhook.
+type number struct {
+	phoneNumberID string
+	webhookURLs   []string // one per instance
+}
+
+// setUp creates the echo bot and o.numbers integrations bound to it.
+func setUp(o options, meta *benchkit.Meta, g benchkit.GraphQL, servers []*benchkit.Process) ([]number, error) {
+	botID, err := benchkit.CreateBot(g, "Echo", benchkit.EchoBot)
+	if err != nil {
+		return nil, err
+	}
+	var out []number
+	for k := range o.numbers {
+		phone := benchkit.PhoneNumberID
+		if k > 0 {
+			phone = fmt.Sprintf("1065403%08d", k)
+			meta.AddPhoneNumber(phone, fmt.Sprintf("1555%07d", k))
+		}
+		in, err := benchkit.CreateIntegration(g, fmt.Sprintf("Line %d", k), botID, phone, benchkit.Rate(o.mps))
+		if err != nil {
+			return nil, err
+		}
+		n := number{phoneNumberID: phone}
+		for _, s := range servers {
+			n.webhookURLs = append(n.webhookURLs, benchkit.ReplaceBase(in.WebhookURL, servers[0].Base(), s.Base()))
+		}
+		out = append(out, n)
+		if k == 0 && o.statuses {
+			meta.SetAutoStatus(whatsapptest.Webhook{URL: in.WebhookURL, AppSecret: benchkit.AppSecret})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/intalos/integrations/bench/internal/benchkit"
+	"github.com/intalos/integrations/internal/store"
+)
+
+// integrationsList is what the dashboard's integrations page asks (the
+// query of graph's BenchmarkIntegrationsList).
+const integrationsList = `{ integrations(first: 100) { totalCount
+	edges { cursor node { id name status lastActivityAt bot { id name published latestVersion { number } } } }
+	pageInfo { hasNextPage endCursor } } }`
+
+func run(o options) error {
+	tmp, err := os.MkdirTemp("", "gqlreads-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	db, err := benchkit.FreshDatabase(o.db, o.adminDSN, tmp, "bench_gql")
+	if err != nil {
+		return err
+	}
+	defer db.Drop()
+	fmt.Println(benchkit.Machine(db.Line))
+	fmt.Printf("command: go run ./bench/cmd/gqlreads %s\n", strings.Join(os.Args[1:], " "))
+
+	bin := o.serverBin
+	if bin == "" {
+		if bin, err = benchkit.BuildServer(tmp); err != nil {
+			return err
+		}
+	}
+	meta, err := benchkit.StartMeta(nil)
+	if err != nil {
+		return err
+	}
+	defer meta.Close()
+	cfg, err := benchkit.NewServerConfig(bin, db.URL, meta.URL)
+	if err != nil {
+		return err
+	}
+	srv, err := benchkit.StartServer(cfg, tmp)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	first, err := srv.FirstAPIKey()
+	if err != nil {
+		return err
+	}
+	keys, err := createKeys(benchkit.GraphQL{Base: srv.Base(), Key: first}, o.keys)
+	if err != nil {
+		return err
+	}
+	if err := seed(srv.Base(), keys, o.integrations); err != nil {
+		return err
+	}
+	if err := waitForActivity(benchkit.GraphQL{Base: srv.Base(), Key: first}, o.integrations); err != nil {
+		return err
+	}
+
+	src, err := store.ParseURL(db.URL, tmp)
+	if err != nil {
+		return err
+	}
+	direct, err := store.Open(context.Background(), src)
+	if err != nil {
+		return err
+	}
+	defer direct.Close()
+	lister, err := newEntLister(direct, o.integrations)
+	if err != nil {
+		return err
+	}
+
+	top := o.levels[len(o.levels)-1]
+	h := &httpLister{base: srv.Base(), keys: keys, client: benchkit.Client(top), want: o.integrations}
+	sides := []struct {
+		name string
+		op   benchkit.Op
+	}{{"graphql", h.list}, {"ent", lister.list}}
+	for _, s := range sides {
+		benchkit.RunFor(o.warmup, top, s.op)
+	}
+	samples := map[string]map[int][]benchkit.Sample{"graphql": {}, "ent": {}}
+	for r := 1; r <= o.rounds; r++ {
+		for _, c := range o.levels {
+			for _, s := range sides {
+				smp := benchkit.RunFor(o.duration, c, s.op)
+				samples[s.name][c] = append(samples[s.name][c], smp)
+				fmt.Printf("round %d %-7s c=%-3d %7.0f req/s  p50 %6.2f ms  p99 %7.2f ms  errors %d\n",
+					r, s.name, c, smp.Rate(), smp.P(0.5), smp.P(0.99), smp.Errors)
+			}
+		}
+	}
+	report(o, samples, h.throttled.Load())
+	return nil
+}
+
+// waitForActivity waits until every integration shows a last activity.
+func waitForActivity(g benchkit.GraphQL, n int) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var out struct {
+			Integrations struct {
+				Edges []struct {
+					Node struct{ LastActivityAt *string }
+				}
+			}
+		}
+		if err := g.Do(`{ integrations(first: 100) { edges { node { lastActivityAt } } } }`, nil, &out); err != nil {
+			return err
+		}
+		with := 0
+		for _, e := range out.Integrations.Edges {
+			if e.Node.LastActivityAt != nil {
+				with++
+			}
+		}
+		if with == n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d integrations have a last activity after 30s", with, n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
