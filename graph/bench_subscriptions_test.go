@@ -196,4 +196,3 @@ func must2(tb testing.TB, err error) {
 		tb.Fatal(err)
 	}
 }
-
