@@ -12,7 +12,7 @@ func report(o options, res results, pg *pgLimit, perCommit float64) {
 	fmt.Println("| in flight | bare msgs/s | bare p50 ms | bare p99 ms | server msgs/s | server p50 ms | server p99 ms | server/bare | errors |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	pgTPS := benchkit.Median(res.pgTPS)
-	var best float64
+	var best, atClients float64
 	for _, c := range o.levels {
 		b := benchkit.Summarise(res.samples["bare"][c])
 		s := benchkit.Summarise(res.samples["server"][c])
@@ -23,6 +23,9 @@ func report(o options, res results, pg *pgLimit, perCommit float64) {
 			}
 		}
 		best = max(best, s.Rate)
+		if c == o.pgbenchCli {
+			atClients = s.Rate
+		}
 		fmt.Printf("| %d | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f× | %d |\n",
 			c, b.Rate, b.P50, b.P99, s.Rate, s.P50, s.P99, benchkit.Median(ratios), b.Errors+s.Errors)
 	}
@@ -32,5 +35,8 @@ func report(o options, res results, pg *pgLimit, perCommit float64) {
 	if pg != nil {
 		fmt.Printf("pgbench (%s): median %.0f tps (%v)\n", pg.command(o.pgbenchDur), pgTPS, res.pgTPS)
 		fmt.Printf("server's best msgs/s / pgbench tps: %s\n", benchkit.Ratio(best, pgTPS))
+		if atClients > 0 {
+			fmt.Printf("server at %d in flight / pgbench at %d clients: %s\n", o.pgbenchCli, o.pgbenchCli, benchkit.Ratio(atClients, pgTPS))
+		}
 	}
 }

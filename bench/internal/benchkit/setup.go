@@ -43,7 +43,7 @@ func CreateIntegration(g GraphQL, name, botID, phoneNumberID string, settings ma
 	in := map[string]any{
 		"name": name, "businessAccountId": WABAID, "phoneNumberId": phoneNumberID,
 		"appId": AppID, "appSecret": AppSecret, "accessToken": ShortToken,
-		"verifyToken": "bench-verify-token-123",
+		"verifyToken": "bench-verify-" + phoneNumberID,
 	}
 	if botID != "" {
 		in["botId"] = botID
