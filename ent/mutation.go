@@ -10485,6 +10485,7 @@ type StatusReceiptMutation struct {
 	status             *string
 	timestamp          *time.Time
 	recipient_id       *string
+	callback_data      *string
 	errors             *json.RawMessage
 	appenderrors       json.RawMessage
 	received_at        *time.Time
@@ -10831,6 +10832,42 @@ func (m *StatusReceiptMutation) ResetRecipientID() {
 	m.recipient_id = nil
 }
 
+// SetCallbackData sets the "callback_data" field.
+func (m *StatusReceiptMutation) SetCallbackData(s string) {
+	m.callback_data = &s
+}
+
+// CallbackData returns the value of the "callback_data" field in the mutation.
+func (m *StatusReceiptMutation) CallbackData() (r string, exists bool) {
+	v := m.callback_data
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCallbackData returns the old "callback_data" field's value of the StatusReceipt entity.
+// If the StatusReceipt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatusReceiptMutation) OldCallbackData(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCallbackData is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCallbackData requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCallbackData: %w", err)
+	}
+	return oldValue.CallbackData, nil
+}
+
+// ResetCallbackData resets all changes to the "callback_data" field.
+func (m *StatusReceiptMutation) ResetCallbackData() {
+	m.callback_data = nil
+}
+
 // SetErrors sets the "errors" field.
 func (m *StatusReceiptMutation) SetErrors(jm json.RawMessage) {
 	m.errors = &jm
@@ -11042,7 +11079,7 @@ func (m *StatusReceiptMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *StatusReceiptMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.account_id != nil {
 		fields = append(fields, statusreceipt.FieldAccountID)
 	}
@@ -11060,6 +11097,9 @@ func (m *StatusReceiptMutation) Fields() []string {
 	}
 	if m.recipient_id != nil {
 		fields = append(fields, statusreceipt.FieldRecipientID)
+	}
+	if m.callback_data != nil {
+		fields = append(fields, statusreceipt.FieldCallbackData)
 	}
 	if m.errors != nil {
 		fields = append(fields, statusreceipt.FieldErrors)
@@ -11090,6 +11130,8 @@ func (m *StatusReceiptMutation) Field(name string) (ent.Value, bool) {
 		return m.Timestamp()
 	case statusreceipt.FieldRecipientID:
 		return m.RecipientID()
+	case statusreceipt.FieldCallbackData:
+		return m.CallbackData()
 	case statusreceipt.FieldErrors:
 		return m.Errors()
 	case statusreceipt.FieldReceivedAt:
@@ -11117,6 +11159,8 @@ func (m *StatusReceiptMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldTimestamp(ctx)
 	case statusreceipt.FieldRecipientID:
 		return m.OldRecipientID(ctx)
+	case statusreceipt.FieldCallbackData:
+		return m.OldCallbackData(ctx)
 	case statusreceipt.FieldErrors:
 		return m.OldErrors(ctx)
 	case statusreceipt.FieldReceivedAt:
@@ -11173,6 +11217,13 @@ func (m *StatusReceiptMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRecipientID(v)
+		return nil
+	case statusreceipt.FieldCallbackData:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCallbackData(v)
 		return nil
 	case statusreceipt.FieldErrors:
 		v, ok := value.(json.RawMessage)
@@ -11291,6 +11342,9 @@ func (m *StatusReceiptMutation) ResetField(name string) error {
 		return nil
 	case statusreceipt.FieldRecipientID:
 		m.ResetRecipientID()
+		return nil
+	case statusreceipt.FieldCallbackData:
+		m.ResetCallbackData()
 		return nil
 	case statusreceipt.FieldErrors:
 		m.ResetErrors()

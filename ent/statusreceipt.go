@@ -31,6 +31,8 @@ type StatusReceipt struct {
 	Timestamp time.Time `json:"timestamp,omitempty"`
 	// RecipientID holds the value of the "recipient_id" field.
 	RecipientID string `json:"recipient_id,omitempty"`
+	// biz_opaque_callback_data echoed by Meta: the id of our outbound message
+	CallbackData string `json:"callback_data,omitempty"`
 	// Errors holds the value of the "errors" field.
 	Errors json.RawMessage `json:"errors,omitempty"`
 	// ReceivedAt holds the value of the "received_at" field.
@@ -72,7 +74,7 @@ func (*StatusReceipt) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case statusreceipt.FieldID, statusreceipt.FieldAccountID, statusreceipt.FieldIntegrationID:
 			values[i] = new(sql.NullInt64)
-		case statusreceipt.FieldWamid, statusreceipt.FieldStatus, statusreceipt.FieldRecipientID:
+		case statusreceipt.FieldWamid, statusreceipt.FieldStatus, statusreceipt.FieldRecipientID, statusreceipt.FieldCallbackData:
 			values[i] = new(sql.NullString)
 		case statusreceipt.FieldTimestamp, statusreceipt.FieldReceivedAt, statusreceipt.FieldAppliedAt:
 			values[i] = new(sql.NullTime)
@@ -132,6 +134,12 @@ func (_m *StatusReceipt) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field recipient_id", values[i])
 			} else if value.Valid {
 				_m.RecipientID = value.String
+			}
+		case statusreceipt.FieldCallbackData:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field callback_data", values[i])
+			} else if value.Valid {
+				_m.CallbackData = value.String
 			}
 		case statusreceipt.FieldErrors:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -212,6 +220,9 @@ func (_m *StatusReceipt) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("recipient_id=")
 	builder.WriteString(_m.RecipientID)
+	builder.WriteString(", ")
+	builder.WriteString("callback_data=")
+	builder.WriteString(_m.CallbackData)
 	builder.WriteString(", ")
 	builder.WriteString("errors=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Errors))

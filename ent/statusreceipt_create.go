@@ -68,6 +68,20 @@ func (_c *StatusReceiptCreate) SetNillableRecipientID(v *string) *StatusReceiptC
 	return _c
 }
 
+// SetCallbackData sets the "callback_data" field.
+func (_c *StatusReceiptCreate) SetCallbackData(v string) *StatusReceiptCreate {
+	_c.mutation.SetCallbackData(v)
+	return _c
+}
+
+// SetNillableCallbackData sets the "callback_data" field if the given value is not nil.
+func (_c *StatusReceiptCreate) SetNillableCallbackData(v *string) *StatusReceiptCreate {
+	if v != nil {
+		_c.SetCallbackData(*v)
+	}
+	return _c
+}
+
 // SetErrors sets the "errors" field.
 func (_c *StatusReceiptCreate) SetErrors(v json.RawMessage) *StatusReceiptCreate {
 	_c.mutation.SetErrors(v)
@@ -148,6 +162,10 @@ func (_c *StatusReceiptCreate) defaults() error {
 		v := statusreceipt.DefaultRecipientID
 		_c.mutation.SetRecipientID(v)
 	}
+	if _, ok := _c.mutation.CallbackData(); !ok {
+		v := statusreceipt.DefaultCallbackData
+		_c.mutation.SetCallbackData(v)
+	}
 	if _, ok := _c.mutation.ReceivedAt(); !ok {
 		if statusreceipt.DefaultReceivedAt == nil {
 			return fmt.Errorf("ent: uninitialized statusreceipt.DefaultReceivedAt (forgotten import ent/runtime?)")
@@ -187,6 +205,14 @@ func (_c *StatusReceiptCreate) check() error {
 	}
 	if _, ok := _c.mutation.RecipientID(); !ok {
 		return &ValidationError{Name: "recipient_id", err: errors.New(`ent: missing required field "StatusReceipt.recipient_id"`)}
+	}
+	if _, ok := _c.mutation.CallbackData(); !ok {
+		return &ValidationError{Name: "callback_data", err: errors.New(`ent: missing required field "StatusReceipt.callback_data"`)}
+	}
+	if v, ok := _c.mutation.CallbackData(); ok {
+		if err := statusreceipt.CallbackDataValidator(v); err != nil {
+			return &ValidationError{Name: "callback_data", err: fmt.Errorf(`ent: validator failed for field "StatusReceipt.callback_data": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.ReceivedAt(); !ok {
 		return &ValidationError{Name: "received_at", err: errors.New(`ent: missing required field "StatusReceipt.received_at"`)}
@@ -240,6 +266,10 @@ func (_c *StatusReceiptCreate) createSpec() (*StatusReceipt, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.RecipientID(); ok {
 		_spec.SetField(statusreceipt.FieldRecipientID, field.TypeString, value)
 		_node.RecipientID = value
+	}
+	if value, ok := _c.mutation.CallbackData(); ok {
+		_spec.SetField(statusreceipt.FieldCallbackData, field.TypeString, value)
+		_node.CallbackData = value
 	}
 	if value, ok := _c.mutation.Errors(); ok {
 		_spec.SetField(statusreceipt.FieldErrors, field.TypeJSON, value)
@@ -368,6 +398,9 @@ func (u *StatusReceiptUpsertOne) UpdateNewValues() *StatusReceiptUpsertOne {
 		}
 		if _, exists := u.create.mutation.RecipientID(); exists {
 			s.SetIgnore(statusreceipt.FieldRecipientID)
+		}
+		if _, exists := u.create.mutation.CallbackData(); exists {
+			s.SetIgnore(statusreceipt.FieldCallbackData)
 		}
 		if _, exists := u.create.mutation.Errors(); exists {
 			s.SetIgnore(statusreceipt.FieldErrors)
@@ -620,6 +653,9 @@ func (u *StatusReceiptUpsertBulk) UpdateNewValues() *StatusReceiptUpsertBulk {
 			}
 			if _, exists := b.mutation.RecipientID(); exists {
 				s.SetIgnore(statusreceipt.FieldRecipientID)
+			}
+			if _, exists := b.mutation.CallbackData(); exists {
+				s.SetIgnore(statusreceipt.FieldCallbackData)
 			}
 			if _, exists := b.mutation.Errors(); exists {
 				s.SetIgnore(statusreceipt.FieldErrors)

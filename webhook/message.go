@@ -116,6 +116,7 @@ type wireStatus struct {
 	Status      flexString      `json:"status"`
 	Timestamp   flexString      `json:"timestamp"`
 	RecipientID flexString      `json:"recipient_id"`
+	Callback    flexString      `json:"biz_opaque_callback_data"`
 	Errors      json.RawMessage `json:"errors"`
 }
 
@@ -129,6 +130,11 @@ func parseStatus(raw json.RawMessage) (Status, error) {
 		Status:      clean(string(w.Status)),
 		Timestamp:   unixTime(w.Timestamp),
 		RecipientID: clean(string(w.RecipientID)),
+	}
+	// Meta caps the value we send at 512 characters; anything longer is
+	// not ours and is dropped rather than failing the status.
+	if cb := clean(string(w.Callback)); len(cb) <= maxCallbackLen {
+		s.CallbackData = cb
 	}
 	if s.ID == "" || len(s.ID) > maxWAMIDLen || s.Status == "" || len(s.Status) > maxStatusLen {
 		return Status{}, fmt.Errorf("status %.40q of %.40q is malformed", s.Status, s.ID)

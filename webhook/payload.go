@@ -49,8 +49,11 @@ type Status struct {
 	Status      string // Meta's value, kept as sent: sent, delivered, read, played, failed, …
 	Timestamp   time.Time
 	RecipientID string
-	Errors      json.RawMessage // errors[] as received
-	Error       *APIError       // the first of them
+	// CallbackData is the biz_opaque_callback_data we sent with the message,
+	// echoed back: the outbox's proof that Meta accepted an attempt in doubt.
+	CallbackData string
+	Errors       json.RawMessage // errors[] as received
+	Error        *APIError       // the first of them
 }
 
 // APIError is an error object inside a webhook (change-level, in a failed
@@ -65,13 +68,14 @@ type APIError struct {
 
 // Field limits of the tables the values go to; longer values are malformed.
 const (
-	maxWAMIDLen   = 256
-	maxTypeLen    = 64
-	maxWAIDLen    = 64
-	maxUserIDLen  = 128
-	maxStatusLen  = 32
-	maxFieldLen   = 128
-	messagesField = "messages" // the field that carries messages and statuses
+	maxWAMIDLen    = 256
+	maxCallbackLen = 512 // biz_opaque_callback_data
+	maxTypeLen     = 64
+	maxWAIDLen     = 64
+	maxUserIDLen   = 128
+	maxStatusLen   = 32
+	maxFieldLen    = 128
+	messagesField  = "messages" // the field that carries messages and statuses
 )
 
 // ErrInvalidPayload is returned for a body that is not a webhook payload at

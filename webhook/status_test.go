@@ -50,19 +50,20 @@ func statusBody(phoneNumberID, wamid string, statuses ...string) []byte {
 // and checks the receipt and the message.
 func TestStatusFixtures(t *testing.T) {
 	tests := []struct {
-		file      string
-		want      message.Status
-		errorCode int
+		file         string
+		want         message.Status
+		errorCode    int
+		callbackData string
 	}{
-		{"status_sent_biz_opaque_callback_data.json", message.StatusSENT, 0},
-		{"status_delivered.json", message.StatusDELIVERED, 0},
-		{"status_read.json", message.StatusREAD, 0},
-		{"status_read_group.json", message.StatusREAD, 0},
-		{"status_played_voice.json", message.StatusPLAYED, 0},
-		{"status_failed_130472.json", message.StatusFAILED, 130472},
-		{"status_failed_131047_reengagement.json", message.StatusFAILED, 131047},
-		{"status_failed_131053_media_upload.json", message.StatusFAILED, 131053},
-		{"status_failed_131053_minimal_error.json", message.StatusFAILED, 131053},
+		{"status_sent_biz_opaque_callback_data.json", message.StatusSENT, 0, "some data"},
+		{"status_delivered.json", message.StatusDELIVERED, 0, ""},
+		{"status_read.json", message.StatusREAD, 0, ""},
+		{"status_read_group.json", message.StatusREAD, 0, ""},
+		{"status_played_voice.json", message.StatusPLAYED, 0, ""},
+		{"status_failed_130472.json", message.StatusFAILED, 130472, ""},
+		{"status_failed_131047_reengagement.json", message.StatusFAILED, 131047, ""},
+		{"status_failed_131053_media_upload.json", message.StatusFAILED, 131053, ""},
+		{"status_failed_131053_minimal_error.json", message.StatusFAILED, 131053, ""},
 	}
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
@@ -81,6 +82,9 @@ func TestStatusFixtures(t *testing.T) {
 				}
 				if r.Wamid != st.ID || r.Status != st.Status || !r.Timestamp.Equal(st.Timestamp) || r.AppliedAt == nil || r.AccountID != in.AccountID {
 					t.Errorf("receipt %+v, want %s %s at %v, applied", r, st.ID, st.Status, st.Timestamp)
+				}
+				if r.CallbackData != tt.callbackData {
+					t.Errorf("receipt callback data %q, want %q", r.CallbackData, tt.callbackData)
 				}
 				m, err := e.client.Message.Query().Where(message.IntegrationID(in.ID)).Only(sysCtx())
 				if err != nil {

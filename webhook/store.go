@@ -276,6 +276,7 @@ func (b *batch) storeStatuses(ctx context.Context, tx *ent.Tx) (int, error) {
 				SetStatus(s.Status).
 				SetTimestamp(at).
 				SetRecipientID(s.RecipientID).
+				SetCallbackData(s.CallbackData).
 				SetReceivedAt(b.now)
 			if s.Errors != nil {
 				c.SetErrors(s.Errors)

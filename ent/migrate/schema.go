@@ -405,6 +405,7 @@ var (
 		{Name: "status", Type: field.TypeString, Size: 32},
 		{Name: "timestamp", Type: field.TypeTime},
 		{Name: "recipient_id", Type: field.TypeString, Default: ""},
+		{Name: "callback_data", Type: field.TypeString, Size: 512, Default: ""},
 		{Name: "errors", Type: field.TypeJSON, Nullable: true},
 		{Name: "received_at", Type: field.TypeTime},
 		{Name: "applied_at", Type: field.TypeTime, Nullable: true},
@@ -418,7 +419,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "status_receipts_integrations_status_receipts",
-				Columns:    []*schema.Column{StatusReceiptsColumns[9]},
+				Columns:    []*schema.Column{StatusReceiptsColumns[10]},
 				RefColumns: []*schema.Column{IntegrationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -432,12 +433,17 @@ var (
 			{
 				Name:    "statusreceipt_integration_id_wamid_status",
 				Unique:  true,
-				Columns: []*schema.Column{StatusReceiptsColumns[9], StatusReceiptsColumns[2], StatusReceiptsColumns[3]},
+				Columns: []*schema.Column{StatusReceiptsColumns[10], StatusReceiptsColumns[2], StatusReceiptsColumns[3]},
 			},
 			{
 				Name:    "statusreceipt_applied_at",
 				Unique:  false,
-				Columns: []*schema.Column{StatusReceiptsColumns[8]},
+				Columns: []*schema.Column{StatusReceiptsColumns[9]},
+			},
+			{
+				Name:    "statusreceipt_integration_id_callback_data",
+				Unique:  false,
+				Columns: []*schema.Column{StatusReceiptsColumns[10], StatusReceiptsColumns[6]},
 			},
 		},
 	}

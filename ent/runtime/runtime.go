@@ -465,8 +465,14 @@ func init() {
 	statusreceiptDescRecipientID := statusreceiptFields[4].Descriptor()
 	// statusreceipt.DefaultRecipientID holds the default value on creation for the recipient_id field.
 	statusreceipt.DefaultRecipientID = statusreceiptDescRecipientID.Default.(string)
+	// statusreceiptDescCallbackData is the schema descriptor for callback_data field.
+	statusreceiptDescCallbackData := statusreceiptFields[5].Descriptor()
+	// statusreceipt.DefaultCallbackData holds the default value on creation for the callback_data field.
+	statusreceipt.DefaultCallbackData = statusreceiptDescCallbackData.Default.(string)
+	// statusreceipt.CallbackDataValidator is a validator for the "callback_data" field. It is called by the builders before save.
+	statusreceipt.CallbackDataValidator = statusreceiptDescCallbackData.Validators[0].(func(string) error)
 	// statusreceiptDescReceivedAt is the schema descriptor for received_at field.
-	statusreceiptDescReceivedAt := statusreceiptFields[6].Descriptor()
+	statusreceiptDescReceivedAt := statusreceiptFields[7].Descriptor()
 	// statusreceipt.DefaultReceivedAt holds the default value on creation for the received_at field.
 	statusreceipt.DefaultReceivedAt = statusreceiptDescReceivedAt.Default.(func() time.Time)
 	webhookeventMixin := schema.WebhookEvent{}.Mixin()

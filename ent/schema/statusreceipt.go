@@ -27,6 +27,8 @@ func (StatusReceipt) Fields() []ent.Field {
 		field.String("status").NotEmpty().MaxLen(32).Immutable().Comment("Meta's value, kept as sent, unknown ones included"),
 		field.Time("timestamp").Immutable(),
 		field.String("recipient_id").Default("").Immutable(),
+		field.String("callback_data").Default("").MaxLen(512).Immutable().
+			Comment("biz_opaque_callback_data echoed by Meta: the id of our outbound message"),
 		field.JSON("errors", json.RawMessage{}).Optional().Immutable(),
 		field.Time("received_at").Default(time.Now).Immutable(),
 		field.Time("applied_at").Optional().Nillable(),
@@ -45,5 +47,6 @@ func (StatusReceipt) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("integration_id", "wamid", "status").Unique(),
 		index.Fields("applied_at"),
+		index.Fields("integration_id", "callback_data"),
 	}
 }

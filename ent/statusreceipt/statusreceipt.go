@@ -27,6 +27,8 @@ const (
 	FieldTimestamp = "timestamp"
 	// FieldRecipientID holds the string denoting the recipient_id field in the database.
 	FieldRecipientID = "recipient_id"
+	// FieldCallbackData holds the string denoting the callback_data field in the database.
+	FieldCallbackData = "callback_data"
 	// FieldErrors holds the string denoting the errors field in the database.
 	FieldErrors = "errors"
 	// FieldReceivedAt holds the string denoting the received_at field in the database.
@@ -55,6 +57,7 @@ var Columns = []string{
 	FieldStatus,
 	FieldTimestamp,
 	FieldRecipientID,
+	FieldCallbackData,
 	FieldErrors,
 	FieldReceivedAt,
 	FieldAppliedAt,
@@ -84,6 +87,10 @@ var (
 	StatusValidator func(string) error
 	// DefaultRecipientID holds the default value on creation for the "recipient_id" field.
 	DefaultRecipientID string
+	// DefaultCallbackData holds the default value on creation for the "callback_data" field.
+	DefaultCallbackData string
+	// CallbackDataValidator is a validator for the "callback_data" field. It is called by the builders before save.
+	CallbackDataValidator func(string) error
 	// DefaultReceivedAt holds the default value on creation for the "received_at" field.
 	DefaultReceivedAt func() time.Time
 )
@@ -124,6 +131,11 @@ func ByTimestamp(opts ...sql.OrderTermOption) OrderOption {
 // ByRecipientID orders the results by the recipient_id field.
 func ByRecipientID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRecipientID, opts...).ToFunc()
+}
+
+// ByCallbackData orders the results by the callback_data field.
+func ByCallbackData(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCallbackData, opts...).ToFunc()
 }
 
 // ByReceivedAt orders the results by the received_at field.

@@ -85,6 +85,11 @@ func RecipientID(v string) predicate.StatusReceipt {
 	return predicate.StatusReceipt(sql.FieldEQ(FieldRecipientID, v))
 }
 
+// CallbackData applies equality check predicate on the "callback_data" field. It's identical to CallbackDataEQ.
+func CallbackData(v string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldEQ(FieldCallbackData, v))
+}
+
 // ReceivedAt applies equality check predicate on the "received_at" field. It's identical to ReceivedAtEQ.
 func ReceivedAt(v time.Time) predicate.StatusReceipt {
 	return predicate.StatusReceipt(sql.FieldEQ(FieldReceivedAt, v))
@@ -388,6 +393,71 @@ func RecipientIDEqualFold(v string) predicate.StatusReceipt {
 // RecipientIDContainsFold applies the ContainsFold predicate on the "recipient_id" field.
 func RecipientIDContainsFold(v string) predicate.StatusReceipt {
 	return predicate.StatusReceipt(sql.FieldContainsFold(FieldRecipientID, v))
+}
+
+// CallbackDataEQ applies the EQ predicate on the "callback_data" field.
+func CallbackDataEQ(v string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldEQ(FieldCallbackData, v))
+}
+
+// CallbackDataNEQ applies the NEQ predicate on the "callback_data" field.
+func CallbackDataNEQ(v string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldNEQ(FieldCallbackData, v))
+}
+
+// CallbackDataIn applies the In predicate on the "callback_data" field.
+func CallbackDataIn(vs ...string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldIn(FieldCallbackData, vs...))
+}
+
+// CallbackDataNotIn applies the NotIn predicate on the "callback_data" field.
+func CallbackDataNotIn(vs ...string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldNotIn(FieldCallbackData, vs...))
+}
+
+// CallbackDataGT applies the GT predicate on the "callback_data" field.
+func CallbackDataGT(v string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldGT(FieldCallbackData, v))
+}
+
+// CallbackDataGTE applies the GTE predicate on the "callback_data" field.
+func CallbackDataGTE(v string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldGTE(FieldCallbackData, v))
+}
+
+// CallbackDataLT applies the LT predicate on the "callback_data" field.
+func CallbackDataLT(v string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldLT(FieldCallbackData, v))
+}
+
+// CallbackDataLTE applies the LTE predicate on the "callback_data" field.
+func CallbackDataLTE(v string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldLTE(FieldCallbackData, v))
+}
+
+// CallbackDataContains applies the Contains predicate on the "callback_data" field.
+func CallbackDataContains(v string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldContains(FieldCallbackData, v))
+}
+
+// CallbackDataHasPrefix applies the HasPrefix predicate on the "callback_data" field.
+func CallbackDataHasPrefix(v string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldHasPrefix(FieldCallbackData, v))
+}
+
+// CallbackDataHasSuffix applies the HasSuffix predicate on the "callback_data" field.
+func CallbackDataHasSuffix(v string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldHasSuffix(FieldCallbackData, v))
+}
+
+// CallbackDataEqualFold applies the EqualFold predicate on the "callback_data" field.
+func CallbackDataEqualFold(v string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldEqualFold(FieldCallbackData, v))
+}
+
+// CallbackDataContainsFold applies the ContainsFold predicate on the "callback_data" field.
+func CallbackDataContainsFold(v string) predicate.StatusReceipt {
+	return predicate.StatusReceipt(sql.FieldContainsFold(FieldCallbackData, v))
 }
 
 // ErrorsIsNil applies the IsNil predicate on the "errors" field.

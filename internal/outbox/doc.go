@@ -19,24 +19,21 @@
 // is in doubt: the process died between the call and the commit, or the
 // connection broke with no answer (a transport error or our own timeout
 // leaves the row as it is for the same reason). The next sender to claim it
-// looks for proof that Meta accepted it: a status webhook (sent, delivered,
-// read or failed) kept by the webhook for a wamid that no message has, for
-// the same integration and recipient, timed at or after the attempt began.
-// Meta posts a "sent" status for every message it accepts, and sends to one
-// conversation are serialised, so such a receipt is ours: the wamid is
-// recorded, the message is SENT and the kept statuses are applied. With no
-// receipt after the lease, Meta never accepted it and the message is sent
-// again.
+// looks for proof that Meta accepted it: every send carries our message id
+// as biz_opaque_callback_data, which Meta echoes in each status webhook of
+// the message, and the webhook keeps those statuses. A kept status with our
+// id and a wamid no message has yet means Meta accepted the attempt: the
+// wamid is recorded, the message is SENT and the kept statuses are applied.
+// With no such status after the lease, Meta never accepted it and the
+// message is sent again.
 //
 // The trade-off: the lease is also the grace period for the status webhook.
 // If Meta accepted the message but its status webhook arrives later than the
 // lease (a webhook outage), the contact gets the message twice; a lease long
-// enough for Meta's usual delay (default one minute) makes that rare, at the
-// price of delaying a conversation by that much after a crash. Marking the
-// message FAILED instead would never duplicate but could silently drop a
-// reply Meta never received. The webhook keeps no biz_opaque_callback_data
-// (which we set to our message id); if it did, the match would be exact
-// rather than by recipient and time.
+// enough for Meta's usual delay (default one minute, INTALOS_SEND_LEASE)
+// makes that rare, at the price of delaying a conversation by that much
+// after a crash. Marking the message FAILED instead would never duplicate
+// but could silently drop a reply Meta never received.
 //
 // # Errors
 //

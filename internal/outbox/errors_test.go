@@ -41,8 +41,10 @@ func TestGraphErrors(t *testing.T) {
 			wantErrors: []integrationerror.Kind{integrationerror.KindSEND_FAILED},
 		},
 		{
-			name:       "connection dropped: in doubt, then sent once",
-			opts:       outbox.Options{Lease: time.Second},
+			name: "connection dropped: in doubt, then sent once",
+			// The lease must outlast a send on a loaded machine, or the
+			// retry itself goes in doubt.
+			opts:       outbox.Options{Lease: 3 * time.Second},
 			setup:      func(e *pipelinetest.Env) { e.Sim.SetFaults(e.PhoneNumberID, whatsapptest.Faults{DropConnections: 1}) },
 			wantStatus: message.StatusSENT, wantSends: 1,
 		},

@@ -3,7 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
-	"time"
+	"strconv"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -13,35 +13,28 @@ import (
 	"github.com/intalos/integrations/ent/statusreceipt"
 )
 
-// clockSkew widens the search for status receipts: Meta's timestamps are
-// whole seconds from Meta's clock.
-const clockSkew = 2 * time.Second
-
-// resolveInDoubt settles a message whose last attempt has no outcome. If
-// Meta's status webhook for it arrived (see the package doc), it was sent:
-// the wamid is recorded and done is true. Otherwise Meta never accepted it,
-// and the attempt restarts from now for the caller to send.
+// resolveInDoubt settles a message whose last attempt has no outcome. We
+// send our message id as biz_opaque_callback_data, and Meta echoes it in
+// every status webhook of a message it accepted, so a kept status carrying
+// it proves acceptance: the wamid is recorded and done is true. Otherwise
+// Meta never accepted it, and the attempt restarts from now for the caller
+// to send.
 func (s *Sender) resolveInDoubt(ctx context.Context, j *job) (done bool, err error) {
-	if j.contact != nil {
-		since := j.m.AttemptStartedAt.Add(-clockSkew).Truncate(time.Second)
-		r, err := s.client.StatusReceipt.Query().
-			Where(
-				statusreceipt.IntegrationID(j.m.IntegrationID),
-				statusreceipt.RecipientID(j.contact.WaID),
-				statusreceipt.TimestampGTE(since),
-				statusreceipt.AppliedAtIsNil(),
-				unrecordedWAMID,
-			).
-			Order(statusreceipt.ByTimestamp(), statusreceipt.ByID()).
-			First(ctx)
-		if err == nil {
-			s.log.Info("outbox: attempt in doubt was accepted by Meta", "message_id", j.m.ID, "wamid", r.Wamid)
-			s.recordSent(ctx, j, r.Wamid, r.Timestamp)
-			return true, nil
-		}
-		if !ent.IsNotFound(err) {
-			return false, fmt.Errorf("outbox: looking for status receipts: %w", err)
-		}
+	r, err := s.client.StatusReceipt.Query().
+		Where(
+			statusreceipt.IntegrationID(j.m.IntegrationID),
+			statusreceipt.CallbackData(strconv.Itoa(j.m.ID)),
+			unrecordedWAMID,
+		).
+		Order(statusreceipt.ByTimestamp(), statusreceipt.ByID()).
+		First(ctx)
+	if err == nil {
+		s.log.Info("outbox: attempt in doubt was accepted by Meta", "message_id", j.m.ID, "wamid", r.Wamid)
+		s.recordSent(ctx, j, r.Wamid, r.Timestamp)
+		return true, nil
+	}
+	if !ent.IsNotFound(err) {
+		return false, fmt.Errorf("outbox: looking for status receipts: %w", err)
 	}
 	now := s.now()
 	n, err := claimed(s.client.Message, j).SetAttemptStartedAt(now).Save(ctx)
