@@ -117,6 +117,14 @@ type fanout struct {
 	seq    int
 	subs   []*subscriber
 	cur    atomic.Pointer[event]
+	fails  atomic.Int64
+}
+
+// failed reports the first subscription that ended and counts them all.
+func (f *fanout) failed(why string) {
+	if f.fails.Add(1) == 1 {
+		fmt.Printf("        a subscription ended: %s\n", why)
+	}
 }
 
 // connect opens subscribers until there are n.
@@ -147,7 +155,7 @@ func (f *fanout) connect(n int) error {
 				}
 				mu.Unlock()
 				if err == nil {
-					go s.read(f.arrived)
+					go s.read(f.arrived, f.failed)
 				}
 			}
 		})

@@ -54,17 +54,21 @@ func subscribe(base, key, integrationID string) (*subscriber, error) {
 }
 
 // read delivers the text of every INBOUND event to got until the
-// connection closes; it answers the server's pings.
-func (s *subscriber) read(got func(text string, at time.Time)) {
+// connection closes; it answers the server's pings and reports anything
+// that ends the subscription to failed.
+func (s *subscriber) read(got func(text string, at time.Time), failed func(string)) {
 	for {
 		var m wsMessage
 		if err := s.ws.ReadJSON(&m); err != nil {
+			failed(err.Error())
 			return
 		}
 		at := time.Now()
 		switch m.Type {
 		case "ping":
 			s.ws.WriteJSON(wsMessage{Type: "pong"})
+		case "error", "complete":
+			failed(m.Type + " " + string(m.Payload))
 		case "next":
 			var p struct {
 				Data struct {
