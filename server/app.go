@@ -15,6 +15,7 @@ import (
 	"github.com/intalos/integrations/internal/alerts"
 	"github.com/intalos/integrations/internal/apikey"
 	"github.com/intalos/integrations/internal/eventbus"
+	"github.com/intalos/integrations/internal/events"
 	"github.com/intalos/integrations/internal/inbox"
 	"github.com/intalos/integrations/internal/maintenance"
 	"github.com/intalos/integrations/internal/outbox"
@@ -42,19 +43,20 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every committed change a dashboard cares about is published from ent
+	// hooks on the one client, whichever package wrote it.
+	events.Register(e.db.Client, bus, e.logger)
 	meta := whatsapp.NewClient(&http.Client{Timeout: 60 * time.Second}, e.cfg.GraphAPIURL)
 	flows := flowengine.New(safehttp.NewClient(e.cfg.FlowPrivateNet), flowengine.Options{})
 
 	sender := outbox.New(e.db.Client, meta, e.box, outbox.Options{
-		Lease:     e.cfg.SendLease,
-		Publisher: bus,
-		Logger:    e.logger,
+		Lease:  e.cfg.SendLease,
+		Logger: e.logger,
 	})
 	processor := inbox.New(e.db.Client, flows, inbox.Options{
-		Dialect:   e.db.Dialect,
-		OnQueued:  sender.Wake,
-		Publisher: bus,
-		Logger:    e.logger,
+		Dialect:  e.db.Dialect,
+		OnQueued: sender.Wake,
+		Logger:   e.logger,
 	})
 	hooks := webhook.New(e.db.Client, e.box, webhook.Options{
 		Logger:     e.logger,
@@ -71,23 +73,33 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 		mailer = smtp
 	}
 	alerter := alerts.New(e.db, mailer, alerts.Options{Box: e.box, Bus: bus, Logger: e.logger})
-	refresher := maintenance.NewTokenRefresher(e.db, meta, e.box, maintenance.RefreshOptions{Bus: bus, Logger: e.logger})
-	sweeper := maintenance.NewExpirySweeper(e.db, maintenance.ExpiryOptions{Bus: bus, Logger: e.logger})
+	refresher := maintenance.NewTokenRefresher(e.db, meta, e.box, maintenance.RefreshOptions{Logger: e.logger})
+	sweeper := maintenance.NewExpirySweeper(e.db, maintenance.ExpiryOptions{Logger: e.logger})
 
 	resolver := graph.NewResolver(graph.Deps{
 		Client:    e.db.Client,
 		Box:       e.box,
 		WhatsApp:  meta,
 		Flow:      flows,
+		Bus:       bus,
 		PublicURL: e.cfg.PublicURL,
 		Logger:    e.logger,
 		OnIntegrationChanged: func(ctx context.Context, integrationID int) {
 			hooks.Invalidate(integrationID)
 		},
 	})
-	gql := graph.NewHandler(resolver, apikey.NewAuthenticator(e.db.Client), graph.HandlerConfig{
-		Introspection: e.cfg.Introspection,
-	}, e.logger)
+	gqlConfig := graph.HandlerConfig{
+		Introspection:  e.cfg.Introspection,
+		AllowedOrigins: e.cfg.AllowedOrigins,
+	}
+	if err := gqlConfig.Validate(); err != nil {
+		return nil, fmt.Errorf("INTALOS_ALLOWED_ORIGINS: %w", err)
+	}
+	gql := graph.NewHandler(resolver, apikey.NewAuthenticator(e.db.Client), gqlConfig, e.logger)
+	// Other instances' integration changes reach this one's webhook cache.
+	watchChanges := func(ctx context.Context) error {
+		return events.WatchIntegrationChanges(ctx, bus, e.logger, hooks.Invalidate, hooks.InvalidateAll)
+	}
 
 	return &app{
 		handler: newServer(serverDeps{
@@ -100,7 +112,7 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 		}),
 		bus: bus,
 		runners: []func(context.Context) error{
-			hooks.Run, processor.Run, sender.Run, alerter.Run, refresher.Run, sweeper.Run,
+			hooks.Run, processor.Run, sender.Run, alerter.Run, refresher.Run, sweeper.Run, watchChanges,
 		},
 	}, nil
 }

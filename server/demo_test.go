@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -31,19 +32,26 @@ func TestDemo(t *testing.T) {
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("run %d: inbound through the control API: %v %v", round, resp, err)
 		}
+		answer, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if !strings.Contains(string(answer), `"webhookStatus":200`) {
+			t.Fatalf("run %d: the simulator's webhook post was answered %s", round, answer)
+		}
 		// The first run starts the conversation; the second finds it
 		// waiting at the buttons and asks again.
 		want := map[int]string{1: "Welcome to the demo coffee shop", 2: "Please tap one of the buttons"}[round]
-		waitFor(t, "the bot's answer at the simulator", func() bool {
+		sent := func() string {
 			resp, err := http.Get(sim + "/simulator/sent?to=4915112345678")
 			if err != nil {
-				return false
+				return ""
 			}
 			defer resp.Body.Close()
 			body, _ := io.ReadAll(resp.Body)
-			return strings.Contains(string(body), want)
-		})
+			return string(body)
+		}
+		waitFor(t, fmt.Sprintf("run %d: the bot's answer %q at the simulator", round, want),
+			func() bool { return strings.Contains(sent(), want) },
+			func() { t.Logf("the simulator saw: %s", sent()) })
 		cancel()
 		select {
 		case err := <-done:

@@ -3,6 +3,7 @@ package whatsapptest
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -141,8 +142,11 @@ func New(cfg Config) *Simulator {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Simulator{
-		cfg:    cfg,
-		idBase: cfg.Now().Unix(),
+		cfg: cfg,
+		// Random, not the start time: two simulators started in the same
+		// second (a restarted demo, parallel tests) must not hand out the
+		// same wamids, which Meta never repeats and our webhook dedupes.
+		idBase: 1e12 + rand.Int64N(9e12),
 		ctx:    ctx,
 		cancel: cancel,
 		apps:   make(map[string]string),
