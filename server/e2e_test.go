@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/intalos/integrations/ent/testdb"
 	"github.com/intalos/integrations/internal/whatsapp/whatsapptest"
 )
 
@@ -45,12 +44,13 @@ func newMeta(t *testing.T) *meta {
 	return m
 }
 
-// setUpIntegration creates, publishes and connects a bot through the API
-// and returns the integration's webhook URL.
-func setUpIntegration(t *testing.T, base, key string, m *meta) string {
+// setUpIntegration creates and publishes a bot with the given definition,
+// connects it to an active integration of m's number through the API, and
+// returns the integration's webhook URL.
+func setUpIntegration(t *testing.T, base, key string, m *meta, definition string) string {
 	t.Helper()
-	bot := gqlOK(t, base, key, `mutation($def: JSON) { createBot(input: {name: "Drinks", definition: $def}) { bot { id } } }`,
-		map[string]any{"def": json.RawMessage(e2eBot)})
+	bot := gqlOK(t, base, key, `mutation($def: JSON) { createBot(input: {name: "Test bot", definition: $def}) { bot { id } } }`,
+		map[string]any{"def": json.RawMessage(definition)})
 	botID := dig(bot, "createBot", "bot", "id")
 	gqlOK(t, base, key, `mutation($id: ID!) { publishBot(input: {id: $id}) { botVersion { number } } }`, map[string]any{"id": botID})
 	created := gqlOK(t, base, key, `mutation($in: CreateWhatsAppIntegrationInput!) {
@@ -71,19 +71,10 @@ func setUpIntegration(t *testing.T, base, key string, m *meta) string {
 // a signed webhook, the bot runs, the reply reaches the simulator as Meta's
 // exact payload, and the statuses it posts back mark the reply as read.
 func TestEndToEnd(t *testing.T) {
-	tests := []struct {
-		name string
-		env  func(t *testing.T) map[string]string
-	}{
-		{"sqlite", func(t *testing.T) map[string]string { return map[string]string{} }},
-		{"postgres", func(t *testing.T) map[string]string {
-			return map[string]string{"DATABASE_URL": testdb.PostgresSource(t).DSN}
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, db := range databases() {
+		t.Run(db.name, func(t *testing.T) {
 			m := newMeta(t)
-			env := tt.env(t)
+			env := db.env(t)
 			env["INTALOS_DATA_DIR"] = t.TempDir()
 			env["GRAPH_API_URL"] = m.URL
 			env["INTALOS_LOG_LEVEL"] = "warn"
@@ -92,7 +83,7 @@ func TestEndToEnd(t *testing.T) {
 			base, stdout := startServerAt(t, env, addr)
 			key := keyPattern.FindString(stdout.String())
 
-			hook := whatsapptest.Webhook{URL: setUpIntegration(t, base, key, m), AppSecret: m.appSecret}
+			hook := whatsapptest.Webhook{URL: setUpIntegration(t, base, key, m, e2eBot), AppSecret: m.appSecret}
 			ctx := context.Background()
 			const customer = "4915112345678"
 			d, err := m.PostInbound(ctx, hook, m.phoneNumberID, whatsapptest.TextMessage(customer, "hello"))

@@ -122,21 +122,29 @@ func graphqlRequest(t *testing.T, base, key, query string, vars map[string]any) 
 	return out
 }
 
-var keyPattern = regexp.MustCompile(`ik_[A-Za-z0-9_-]{20,}`)
+// database names the environment that selects one database for the server.
+type database struct {
+	name string
+	env  func(t *testing.T) map[string]string
+}
 
-func TestServeFirstStart(t *testing.T) {
-	tests := []struct {
-		name string
-		env  func(t *testing.T) map[string]string
-	}{
+// databases are the two the server must work on: the embedded SQLite
+// default and PostgreSQL, in a fresh schema per test.
+func databases() []database {
+	return []database{
 		{"sqlite", func(t *testing.T) map[string]string { return map[string]string{} }},
 		{"postgres", func(t *testing.T) map[string]string {
 			return map[string]string{"DATABASE_URL": testdb.PostgresSource(t).DSN}
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			env := tt.env(t)
+}
+
+var keyPattern = regexp.MustCompile(`ik_[A-Za-z0-9_-]{20,}`)
+
+func TestServeFirstStart(t *testing.T) {
+	for _, db := range databases() {
+		t.Run(db.name, func(t *testing.T) {
+			env := db.env(t)
 			dataDir := t.TempDir()
 			env["INTALOS_DATA_DIR"] = dataDir
 			base, stdout := startServer(t, env)

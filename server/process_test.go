@@ -112,26 +112,6 @@ func withAddr(env map[string]string, addr string) map[string]string {
 	return out
 }
 
-// setUpEcho creates the echo bot and an active integration through the API.
-func setUpEcho(t *testing.T, base, key string, m *meta) string {
-	t.Helper()
-	bot := gqlOK(t, base, key, `mutation($def: JSON) { createBot(input: {name: "Echo", definition: $def}) { bot { id } } }`,
-		map[string]any{"def": json.RawMessage(echoBot)})
-	botID := dig(bot, "createBot", "bot", "id")
-	gqlOK(t, base, key, `mutation($id: ID!) { publishBot(input: {id: $id}) { botVersion { number } } }`, map[string]any{"id": botID})
-	created := gqlOK(t, base, key, `mutation($in: CreateWhatsAppIntegrationInput!) {
-		createWhatsAppIntegration(input: $in) { integration { id webhookUrl } } }`,
-		map[string]any{"in": map[string]any{
-			"botId": botID, "businessAccountId": "102290129340398", "phoneNumberId": m.phoneNumberID,
-			"appId": m.appID, "appSecret": m.appSecret, "accessToken": m.shortToken,
-			"verifyToken": "a-long-verify-token-123",
-		}})
-	integ := dig(created, "createWhatsAppIntegration", "integration").(map[string]any)
-	gqlOK(t, base, key, `mutation($id: ID!) { setIntegrationActive(input: {id: $id, active: true}) { integration { status } } }`,
-		map[string]any{"id": integ["id"]})
-	return integ["webhookUrl"].(string)
-}
-
 // deliver posts one inbound message until a server acknowledges it, as
 // Meta redelivers: the same wamid each time, so duplicates are possible
 // and must be harmless. targets rotate between attempts.
@@ -243,7 +223,7 @@ func TestCrashMidLoad(t *testing.T) {
 			env := withAddr(processEnv(t, m, dbURL), freeAddr(t))
 			first := startProcess(t, bin, env)
 			key := keyPattern.FindString(first.stdout.String())
-			hook := whatsapptest.Webhook{URL: setUpEcho(t, first.base, key, m), AppSecret: m.appSecret}
+			hook := whatsapptest.Webhook{URL: setUpIntegration(t, first.base, key, m, echoBot), AppSecret: m.appSecret}
 			m.SetAutoStatus(hook) // Meta reports each accepted message as sent
 
 			const contacts, msgsPer = 20, 5
@@ -264,7 +244,7 @@ func TestTwoInstances(t *testing.T) {
 	env := processEnv(t, m, testdb.PostgresSource(t).DSN)
 	a := startProcess(t, bin, withAddr(env, freeAddr(t)))
 	key := keyPattern.FindString(a.stdout.String())
-	hookA := whatsapptest.Webhook{URL: setUpEcho(t, a.base, key, m), AppSecret: m.appSecret}
+	hookA := whatsapptest.Webhook{URL: setUpIntegration(t, a.base, key, m, echoBot), AppSecret: m.appSecret}
 	b := startProcess(t, bin, withAddr(env, freeAddr(t)))
 	hookB := whatsapptest.Webhook{URL: strings.Replace(hookA.URL, a.base, b.base, 1), AppSecret: m.appSecret}
 	m.SetAutoStatus(hookB)
