@@ -64,8 +64,9 @@
 //
 // # Events
 //
-// After each commit the Processor publishes one coalesced batch: the
-// inbound message's new status, every queued reply and any integration
-// error. Options.OnQueued (the outbox's Wake) is called when replies or read
+// The Processor publishes nothing itself: the ent hooks of package events
+// publish each commit's changes (the inbound message's new status, the
+// conversation, every queued reply, any integration error) once, after it.
+// Options.OnQueued (the outbox's Wake) is called when replies or read
 // receipts were queued.
 package inbox

@@ -2,47 +2,79 @@ package inbox_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/intalos/integrations/ent/message"
 	"github.com/intalos/integrations/ent/testdb"
 	"github.com/intalos/integrations/internal/eventbus"
-	"github.com/intalos/integrations/internal/inbox"
+	"github.com/intalos/integrations/internal/events"
 	"github.com/intalos/integrations/internal/inbox/pipelinetest"
-	"github.com/intalos/integrations/internal/outbox"
 	"github.com/intalos/integrations/internal/store"
 	"github.com/intalos/integrations/internal/whatsapp/whatsapptest"
 )
 
-// recorder is a Publisher that keeps each call's events.
-type recorder struct {
+// tee keeps each Publish call's events and passes them on to an in-process
+// bus, which rejects invalid events as the PostgreSQL one would.
+type tee struct {
+	bus   *eventbus.InProcess
 	mu    sync.Mutex
 	calls [][]eventbus.Event
+	errs  []error
 }
 
-func (r *recorder) Publish(_ context.Context, events ...eventbus.Event) error {
+func newTee(t *testing.T) *tee {
+	b := eventbus.NewInProcess(nil, 0)
+	t.Cleanup(func() { b.Close() })
+	return &tee{bus: b}
+}
+
+func (r *tee) Publish(ctx context.Context, evs ...eventbus.Event) error {
+	err := r.bus.Publish(ctx, evs...)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls = append(r.calls, events)
-	return nil
+	r.calls = append(r.calls, slices.Clone(evs))
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+	return err
 }
 
-func (r *recorder) snapshot() [][]eventbus.Event {
+func (r *tee) snapshot() ([][]eventbus.Event, []error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return slices.Clone(r.calls)
+	return slices.Clone(r.calls), slices.Clone(r.errs)
 }
 
-// TestEvents: each commit publishes once, after it, with every change.
+// call returns the index of the one call holding a message event, or -1.
+func (r *tee) call(kind string, messageID int, status string) int {
+	calls, _ := r.snapshot()
+	for i, c := range calls {
+		if slices.ContainsFunc(c, func(e eventbus.Event) bool {
+			return e.Kind == kind && e.MessageID == messageID && e.Status == status
+		}) {
+			return i
+		}
+	}
+	return -1
+}
+
+// brief is what a test compares of an event (At is the publish time).
+func brief(e eventbus.Event) string {
+	return fmt.Sprintf("%s account=%d integration=%d conversation=%d message=%d status=%s",
+		e.Kind, e.AccountID, e.IntegrationID, e.ConversationID, e.MessageID, e.Status)
+}
+
+// TestEvents: with the hooks of package events registered, as the server
+// does, processing a message publishes its commit's changes in one call,
+// the outbox's send in another, and nothing twice.
 func TestEvents(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		in, out := &recorder{}, &recorder{}
-		e := pipelinetest.New(t, db, pipelinetest.Config{
-			Inbox:  inbox.Options{Publisher: in},
-			Outbox: outbox.Options{Publisher: out},
-		})
+		bus := newTee(t)
+		e := pipelinetest.New(t, db, pipelinetest.Config{Bus: bus})
 		bot, _ := e.Bot("Sizes", sizeBot)
 		e.Bind(bot.ID)
 		e.Inbound(withID(whatsapptest.TextMessage(ana, "hi"), "1"))
@@ -50,23 +82,64 @@ func TestEvents(t *testing.T) {
 		reply := e.Outbound()[0]
 		e.WaitStatus(reply.ID, message.StatusSENT)
 		inbound := e.Inbox("wamid.IN1")
+		if inbound.ConversationID == nil || reply.ConversationID == nil || *inbound.ConversationID != *reply.ConversationID {
+			t.Fatalf("inbound in conversation %v, reply in %v", inbound.ConversationID, reply.ConversationID)
+		}
+		conv := *inbound.ConversationID
 
-		e.Eventually("the outbox's event", func() bool { return len(out.snapshot()) == 1 })
-		calls := in.snapshot()
-		if len(calls) != 1 || len(calls[0]) != 2 {
-			t.Fatalf("inbox published %v, want one call with two events", calls)
+		// Publishing follows the commit on the committer's goroutine.
+		e.Eventually("the send's event", func() bool {
+			return bus.call(eventbus.KindMessageStatus, reply.ID, "SENT") >= 0
+		})
+		calls, errs := bus.snapshot()
+		if len(errs) > 0 {
+			t.Errorf("the bus refused events: %v", errs)
 		}
-		processed, queued := calls[0][0], calls[0][1]
-		if processed.Kind != eventbus.KindMessageStatus || processed.MessageID != inbound.ID || processed.Status != "PROCESSED" ||
-			processed.AccountID != e.Account || processed.ConversationID == 0 {
-			t.Errorf("first event %+v, want the inbound PROCESSED", processed)
+
+		i := bus.call(eventbus.KindMessageStatus, inbound.ID, "PROCESSED")
+		if i < 0 {
+			t.Fatalf("no PROCESSED event for the inbound message in %v", calls)
 		}
-		if queued.Kind != eventbus.KindMessageOutbound || queued.MessageID != reply.ID || queued.Status != "QUEUED" {
-			t.Errorf("second event %+v, want the reply QUEUED", queued)
+		var got []string
+		for _, ev := range calls[i] {
+			got = append(got, brief(ev))
 		}
-		sent := out.snapshot()[0]
-		if len(sent) != 1 || sent[0].Kind != eventbus.KindMessageStatus || sent[0].MessageID != reply.ID || sent[0].Status != "SENT" {
-			t.Errorf("outbox published %+v, want the reply SENT", sent)
+		slices.Sort(got)
+		in := e.Integ.ID
+		want := []string{
+			brief(eventbus.Event{Kind: events.KindConversationChanged, AccountID: e.Account, IntegrationID: in, ConversationID: conv, Status: "ACTIVE"}),
+			brief(eventbus.Event{Kind: eventbus.KindMessageOutbound, AccountID: e.Account, IntegrationID: in, ConversationID: conv, MessageID: reply.ID, Status: "QUEUED"}),
+			brief(eventbus.Event{Kind: eventbus.KindMessageStatus, AccountID: e.Account, IntegrationID: in, ConversationID: conv, MessageID: inbound.ID, Status: "PROCESSED"}),
+		}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("the processing commit published\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+		}
+
+		j := bus.call(eventbus.KindMessageStatus, reply.ID, "SENT")
+		if j == i {
+			t.Errorf("the send was published with the processing: %v", calls[i])
+		}
+		for _, ev := range calls[j] {
+			if ev.Kind == eventbus.KindMessageStatus && ev.MessageID == reply.ID &&
+				(ev.AccountID != e.Account || ev.IntegrationID != in || ev.ConversationID != conv) {
+				t.Errorf("send event %s", brief(ev))
+			}
+		}
+
+		// A package publishing after its commit as well would show here.
+		seen := map[string]bool{}
+		for _, c := range calls {
+			for _, ev := range c {
+				if !strings.HasPrefix(ev.Kind, "message.") {
+					continue
+				}
+				if b := brief(ev); seen[b] {
+					t.Errorf("published twice: %s", b)
+				} else {
+					seen[b] = true
+				}
+			}
 		}
 	})
 }

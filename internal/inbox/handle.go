@@ -12,7 +12,6 @@ import (
 	"github.com/intalos/integrations/ent/integrationerror"
 	"github.com/intalos/integrations/ent/message"
 	"github.com/intalos/integrations/flowengine"
-	"github.com/intalos/integrations/internal/eventbus"
 )
 
 // handle decides what message m means and writes it in tx; the caller
@@ -90,8 +89,7 @@ func (p *Processor) handle(ctx context.Context, tx *ent.Tx, c *ent.Contact, m *e
 	if err != nil {
 		return outcome{}, err
 	}
-	replies, err := queueReplies(ctx, tx, c, conv, res.Outputs, now)
-	if err != nil {
+	if err := queueReplies(ctx, tx, c, conv, res.Outputs, now); err != nil {
 		return outcome{}, err
 	}
 	// next_attempt_at on a PROCESSED message asks the outbox for a read receipt.
@@ -100,8 +98,7 @@ func (p *Processor) handle(ctx context.Context, tx *ent.Tx, c *ent.Contact, m *e
 	}); err != nil {
 		return outcome{}, err
 	}
-	events := append([]eventbus.Event{statusEvent(m, conv, message.StatusPROCESSED)}, replies...)
-	return outcome{events: events, queued: true}, nil
+	return outcome{queued: true}, nil
 }
 
 // ignore records m as not for the bot. conv, when set, is linked for
@@ -116,7 +113,7 @@ func (p *Processor) ignore(ctx context.Context, tx *ent.Tx, m *ent.Message, conv
 	if err != nil {
 		return outcome{}, err
 	}
-	return outcome{events: []eventbus.Event{statusEvent(m, conv, message.StatusIGNORED)}}, nil
+	return outcome{}, nil
 }
 
 // fail records that the bot could not answer m, and why, in the message
@@ -139,22 +136,19 @@ func (p *Processor) fail(ctx context.Context, tx *ent.Tx, m *ent.Message, conv *
 	if conv != nil {
 		detail["conversation_id"] = conv.ID
 	}
-	ie, err := tx.IntegrationError.Create().
+	err = tx.IntegrationError.Create().
 		SetAccountID(m.AccountID).
 		SetIntegrationID(m.IntegrationID).
 		SetKind(kind).
 		SetMessage(why).
 		SetDetail(detail).
 		SetCreatedAt(now).
-		Save(ctx)
+		Exec(ctx)
 	if err != nil {
 		return outcome{}, fmt.Errorf("inbox: recording integration error: %w", err)
 	}
 	p.log.Warn("inbox: message failed", "message_id", m.ID, "kind", kind, "reason", why)
-	return outcome{events: []eventbus.Event{
-		statusEvent(m, conv, message.StatusFAILED),
-		{Kind: eventbus.KindIntegrationError, AccountID: m.AccountID, IntegrationID: m.IntegrationID, ErrorID: ie.ID, Detail: string(kind)},
-	}}, nil
+	return outcome{}, nil
 }
 
 // markMessage moves m from RECEIVED to status; anything else means the
@@ -174,15 +168,4 @@ func markMessage(ctx context.Context, tx *ent.Tx, m *ent.Message, status message
 		return errSkip
 	}
 	return nil
-}
-
-func statusEvent(m *ent.Message, conv *ent.Conversation, status message.Status) eventbus.Event {
-	e := eventbus.Event{
-		Kind: eventbus.KindMessageStatus, AccountID: m.AccountID, IntegrationID: m.IntegrationID,
-		MessageID: m.ID, Status: string(status),
-	}
-	if conv != nil {
-		e.ConversationID = conv.ID
-	}
-	return e
 }

@@ -9,12 +9,11 @@ import (
 
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/ent/message"
-	"github.com/intalos/integrations/internal/eventbus"
 )
 
-// outcome is what one committed message produced.
+// outcome is what one committed message produced. Its events are
+// published by the ent hooks (package events) when the commit succeeds.
 type outcome struct {
-	events []eventbus.Event
 	queued bool // replies or a read receipt for the outbox
 }
 
@@ -59,7 +58,6 @@ func (p *Processor) processContact(parent context.Context, contactID int) error 
 		}
 		return err
 	}
-	p.publish(parent, out.events)
 	if out.queued {
 		p.opts.OnQueued()
 	}
@@ -101,15 +99,6 @@ func retryDelay(attempt int) time.Duration {
 		d *= 2
 	}
 	return min(d, time.Minute)
-}
-
-func (p *Processor) publish(ctx context.Context, events []eventbus.Event) {
-	if p.opts.Publisher == nil || len(events) == 0 {
-		return
-	}
-	if err := p.opts.Publisher.Publish(ctx, events...); err != nil {
-		p.log.Warn("inbox: publishing events", "err", err)
-	}
 }
 
 // truncate cuts s to at most n bytes without splitting a character.

@@ -14,14 +14,8 @@ import (
 
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/flowengine"
-	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/tenant"
 )
-
-// Publisher publishes committed changes; eventbus.Bus is one.
-type Publisher interface {
-	Publish(ctx context.Context, events ...eventbus.Event) error
-}
 
 // Options tune a Processor. Zero fields take the defaults.
 type Options struct {
@@ -44,10 +38,8 @@ type Options struct {
 	// OnQueued is called, without blocking, after a commit that queued
 	// replies or read receipts: wire the outbox's Wake.
 	OnQueued func()
-	// Publisher receives the events of each commit; nil publishes nothing.
-	Publisher Publisher
-	Logger    *slog.Logger
-	Now       func() time.Time
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 func (o *Options) defaults() {

@@ -8,16 +8,15 @@ import (
 
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/ent/message"
-	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/whatsapp"
 )
 
 // queueReplies stores the step's outputs as QUEUED outbound messages of
 // conv, addressed to the contact, in order (ids increase in insert order,
 // and the outbox sends a conversation's messages in id order).
-func queueReplies(ctx context.Context, tx *ent.Tx, c *ent.Contact, conv *ent.Conversation, outputs []whatsapp.Message, now time.Time) ([]eventbus.Event, error) {
+func queueReplies(ctx context.Context, tx *ent.Tx, c *ent.Contact, conv *ent.Conversation, outputs []whatsapp.Message, now time.Time) error {
 	if len(outputs) == 0 {
-		return nil, nil
+		return nil
 	}
 	creates := make([]*ent.MessageCreate, 0, len(outputs))
 	for _, out := range outputs {
@@ -27,7 +26,7 @@ func queueReplies(ctx context.Context, tx *ent.Tx, c *ent.Contact, conv *ent.Con
 		}
 		body, err := json.Marshal(out)
 		if err != nil {
-			return nil, fmt.Errorf("inbox: encoding reply: %w", err)
+			return fmt.Errorf("inbox: encoding reply: %w", err)
 		}
 		creates = append(creates, tx.Message.Create().
 			SetAccountID(conv.AccountID).
@@ -43,18 +42,10 @@ func queueReplies(ctx context.Context, tx *ent.Tx, c *ent.Contact, conv *ent.Con
 			SetCreatedAt(now).
 			SetUpdatedAt(now))
 	}
-	rows, err := tx.Message.CreateBulk(creates...).Save(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("inbox: queueing replies: %w", err)
+	if err := tx.Message.CreateBulk(creates...).Exec(ctx); err != nil {
+		return fmt.Errorf("inbox: queueing replies: %w", err)
 	}
-	events := make([]eventbus.Event, len(rows))
-	for i, r := range rows {
-		events[i] = eventbus.Event{
-			Kind: eventbus.KindMessageOutbound, AccountID: r.AccountID, IntegrationID: r.IntegrationID,
-			ConversationID: conv.ID, MessageID: r.ID, Status: string(message.StatusQUEUED),
-		}
-	}
-	return events, nil
+	return nil
 }
 
 // summary is a reply's text for lists and dashboards.

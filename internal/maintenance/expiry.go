@@ -13,24 +13,16 @@ import (
 	"github.com/intalos/integrations/ent/conversation"
 	"github.com/intalos/integrations/ent/integration"
 	"github.com/intalos/integrations/ent/predicate"
-	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/store"
 	"github.com/intalos/integrations/internal/tenant"
 )
-
-// KindConversationExpired is published for each conversation the sweep
-// expires, with Status "EXPIRED", for the dashboards.
-const KindConversationExpired = "conversation.expired"
 
 // ExpiryOptions configure an ExpirySweeper. Zero values select the defaults.
 type ExpiryOptions struct {
 	// Interval is how often Run sweeps; default 1 min.
 	Interval time.Duration
 	// Batch bounds the conversations expired per transaction; default 500.
-	Batch int
-	// Bus, when set, receives one conversation.expired event per
-	// conversation, after the change commits.
-	Bus    eventbus.Bus
+	Batch  int
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -72,7 +64,7 @@ func (s *ExpirySweeper) Sweep(ctx context.Context) (int, error) {
 	ctx = tenant.AsSystem(ctx)
 	ins, err := s.db.Client.Integration.Query().
 		Where(integration.ConversationExpiryNotNil(), integration.ConversationExpiryGT(0)).
-		Select(integration.FieldID, integration.FieldAccountID, integration.FieldConversationExpiry).
+		Select(integration.FieldID, integration.FieldConversationExpiry).
 		All(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("maintenance: finding integrations with an expiry: %w", err)
@@ -94,7 +86,8 @@ func (s *ExpirySweeper) Sweep(ctx context.Context) (int, error) {
 }
 
 // expireBatch expires up to Batch idle conversations of one integration in
-// one transaction, then publishes their events.
+// one transaction. The ent hooks (package events) publish a
+// conversation.changed EXPIRED event for each once it commits.
 func (s *ExpirySweeper) expireBatch(ctx context.Context, in *ent.Integration) (int, error) {
 	now := s.opts.Now()
 	idle := []predicate.Conversation{
@@ -129,20 +122,5 @@ func (s *ExpirySweeper) expireBatch(ctx context.Context, in *ent.Integration) (i
 	if err := tx.Commit(); err != nil {
 		return 0, err
 	}
-	s.publish(ctx, in, ids, now)
 	return len(ids), nil
-}
-
-func (s *ExpirySweeper) publish(ctx context.Context, in *ent.Integration, ids []int, at time.Time) {
-	if s.opts.Bus == nil {
-		return
-	}
-	events := make([]eventbus.Event, len(ids))
-	for i, id := range ids {
-		events[i] = eventbus.Event{Kind: KindConversationExpired, AccountID: in.AccountID, IntegrationID: in.ID,
-			ConversationID: id, Status: string(conversation.StatusEXPIRED), At: at}
-	}
-	if err := s.opts.Bus.Publish(ctx, events...); err != nil {
-		s.opts.Logger.WarnContext(ctx, "conversation expiry: publishing events", "err", err)
-	}
 }

@@ -2,8 +2,6 @@ package maintenance
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -12,6 +10,7 @@ import (
 	"github.com/intalos/integrations/ent/conversation"
 	"github.com/intalos/integrations/ent/testdb"
 	"github.com/intalos/integrations/internal/eventbus"
+	"github.com/intalos/integrations/internal/events"
 	"github.com/intalos/integrations/internal/store"
 )
 
@@ -29,13 +28,8 @@ func TestExpirySweep(t *testing.T) {
 		done := f.conversation(withExpiry, conversation.StatusCOMPLETED, now.Add(-48*time.Hour))
 		forever := f.conversation(noExpiry, conversation.StatusACTIVE, now.Add(-240*time.Hour))
 
-		bus := eventbus.NewInProcess(slog.New(slog.NewTextHandler(io.Discard, nil)), 64)
-		defer bus.Close()
-		sub, err := bus.Subscribe(context.Background(), eventbus.Filter{AccountID: f.account, Kinds: []string{KindConversationExpired}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := NewExpirySweeper(db, ExpiryOptions{Now: clk.Now, Bus: bus})
+		sub := watch(t, db, f.account)
+		s := NewExpirySweeper(db, ExpiryOptions{Now: clk.Now})
 
 		if n, err := s.Sweep(context.Background()); err != nil || n != 1 {
 			t.Fatalf("Sweep = %d, %v; want 1", n, err)
@@ -44,9 +38,10 @@ func TestExpirySweep(t *testing.T) {
 		wantStatus(t, db, recent, conversation.StatusACTIVE, nil)
 		wantStatus(t, db, done, conversation.StatusCOMPLETED, nil)
 		wantStatus(t, db, forever, conversation.StatusACTIVE, nil)
-		ev := nextEvent(t, sub)
-		if ev.ConversationID != idle.ID || ev.IntegrationID != withExpiry.ID || ev.Status != "EXPIRED" || !ev.At.Equal(now) {
-			t.Errorf("got event %+v", ev)
+		evs := published(sub)
+		if len(evs) != 1 || evs[0].Kind != events.KindConversationChanged || evs[0].AccountID != f.account ||
+			evs[0].ConversationID != idle.ID || evs[0].IntegrationID != withExpiry.ID || evs[0].Status != "EXPIRED" {
+			t.Errorf("the sweep published %+v, want conversation %d EXPIRED", evs, idle.ID)
 		}
 
 		clk.Advance(2 * time.Minute)
@@ -56,8 +51,15 @@ func TestExpirySweep(t *testing.T) {
 		later := clk.Now()
 		wantStatus(t, db, recent, conversation.StatusEXPIRED, &later)
 		wantStatus(t, db, forever, conversation.StatusACTIVE, nil)
-		if ev := nextEvent(t, sub); ev.ConversationID != recent.ID {
-			t.Errorf("got event for conversation %d, want %d", ev.ConversationID, recent.ID)
+		if evs := published(sub); len(evs) != 1 || evs[0].ConversationID != recent.ID || evs[0].Status != "EXPIRED" {
+			t.Errorf("two minutes later: published %+v, want conversation %d EXPIRED", evs, recent.ID)
+		}
+
+		if n, err := s.Sweep(context.Background()); err != nil || n != 0 {
+			t.Fatalf("nothing idle: Sweep = %d, %v; want 0", n, err)
+		}
+		if evs := published(sub); len(evs) != 0 {
+			t.Errorf("a sweep expiring nothing published %+v", evs)
 		}
 	})
 }
@@ -72,23 +74,21 @@ func TestExpirySweepBatches(t *testing.T) {
 		for range 5 {
 			want = append(want, f.conversation(in, conversation.StatusACTIVE, clk.Now().Add(-2*time.Hour)).ID)
 		}
-		bus := eventbus.NewInProcess(slog.New(slog.NewTextHandler(io.Discard, nil)), 64)
-		defer bus.Close()
-		sub, err := bus.Subscribe(context.Background(), eventbus.Filter{AccountID: f.account})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := NewExpirySweeper(db, ExpiryOptions{Now: clk.Now, Batch: 2, Bus: bus})
+		sub := watch(t, db, f.account)
+		s := NewExpirySweeper(db, ExpiryOptions{Now: clk.Now, Batch: 2})
 		if n, err := s.Sweep(context.Background()); err != nil || n != 5 {
 			t.Fatalf("Sweep = %d, %v; want 5", n, err)
 		}
 		var got []int
-		for range 5 {
-			got = append(got, nextEvent(t, sub).ConversationID)
+		for _, ev := range published(sub) {
+			if ev.Kind != events.KindConversationChanged || ev.Status != "EXPIRED" || ev.IntegrationID != in.ID {
+				t.Errorf("unexpected event %+v", ev)
+			}
+			got = append(got, ev.ConversationID)
 		}
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
-			t.Errorf("events for %v, want %v", got, want)
+			t.Errorf("events for %v, want one each for %v", got, want)
 		}
 	})
 }
@@ -110,13 +110,32 @@ func wantStatus(t *testing.T, db *store.DB, c *ent.Conversation, status conversa
 	}
 }
 
-func nextEvent(t *testing.T, sub *eventbus.Subscription) eventbus.Event {
+// watch registers the hooks of package events on db's client, as the
+// server does, with an in-process bus, and subscribes to the account's
+// events. Call it after the fixtures are written.
+func watch(t *testing.T, db *store.DB, account int) *eventbus.Subscription {
 	t.Helper()
-	select {
-	case ev := <-sub.C():
-		return ev
-	case <-time.After(5 * time.Second):
-		t.Fatal("no event")
-		return eventbus.Event{}
+	bus := eventbus.NewInProcess(nil, 0)
+	t.Cleanup(func() { bus.Close() })
+	events.Register(db.Client, bus, nil)
+	sub, err := bus.Subscribe(context.Background(), eventbus.Filter{AccountID: account})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+// published returns the events delivered so far. The hooks publish when
+// the write commits and the in-process bus delivers before Publish
+// returns, so a finished call's events are all there.
+func published(sub *eventbus.Subscription) []eventbus.Event {
+	var out []eventbus.Event
+	for {
+		select {
+		case ev := <-sub.C():
+			out = append(out, ev)
+		default:
+			return out
+		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/ent/integration"
 	"github.com/intalos/integrations/ent/integrationerror"
-	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/maintenance/dblock"
 	"github.com/intalos/integrations/internal/secrets"
 	"github.com/intalos/integrations/internal/store"
@@ -37,12 +36,8 @@ type RefreshOptions struct {
 	Interval time.Duration
 	// Timeout bounds one exchange with Meta; default 30 s.
 	Timeout time.Duration
-	// Bus, when set, receives integration.error after a recorded failure
-	// (the alerts follow it) and integration.changed after a renewal (so
-	// that cached credentials are reloaded).
-	Bus    eventbus.Bus
-	Logger *slog.Logger
-	Now    func() time.Time
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 func (o *RefreshOptions) defaults() {
@@ -98,60 +93,57 @@ func (r *TokenRefresher) RefreshDue(ctx context.Context) (RefreshResult, error) 
 	}
 	var errs []error
 	for _, id := range ids {
-		var ev *eventbus.Event
 		_, err := dblock.TryIntegration(ctx, r.db, dblock.TokenRefresh, id, func(ctx context.Context, c *ent.Client) error {
-			var err error
-			ev, err = r.refreshOne(ctx, c, id, &res)
-			return err
+			return r.refreshOne(ctx, c, id, &res)
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("integration %d: %w", id, err))
-			continue
 		}
-		r.publish(ctx, ev)
 	}
 	return res, errors.Join(errs...)
 }
 
 // refreshOne renews one integration's token, reading it after the lock is
-// held so that a token another instance just renewed is left alone. It
-// returns the event to publish once the change is committed.
-func (r *TokenRefresher) refreshOne(ctx context.Context, c *ent.Client, id int, res *RefreshResult) (*eventbus.Event, error) {
+// held so that a token another instance just renewed is left alone. The
+// ent hooks (package events) announce the renewal (integration.changed,
+// which reloads cached credentials) and a recorded failure
+// (integration.error, which the alerts follow) once c's changes commit.
+func (r *TokenRefresher) refreshOne(ctx context.Context, c *ent.Client, id int, res *RefreshResult) error {
 	in, err := c.Integration.Get(ctx, id)
 	if ent.IsNotFound(err) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	now := r.opts.Now()
 	if in.AccessTokenExpiresAt == nil || !in.AccessTokenExpiresAt.Before(now.Add(r.opts.Within)) {
-		return nil, nil
+		return nil
 	}
 	if wait, err := r.recentlyFailed(ctx, c, in, now); err != nil || wait {
-		return nil, err
+		return err
 	}
 	token, err := r.box.Open(in.AccessTokenSealed, secrets.AccessToken)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	secret, err := r.box.Open(in.AppSecretSealed, secrets.AppSecret)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	callCtx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
 	tok, err := r.meta.ExchangeToken(callCtx, in.APIVersion, in.AppID, secret, token)
 	cancel()
 	if err != nil {
-		ev, err := r.recordFailure(ctx, c, in, now, err)
-		if ev != nil {
+		recorded, err := r.recordFailure(ctx, c, in, now, err)
+		if recorded {
 			res.Failed++
 		}
-		return ev, err
+		return err
 	}
 	sealed, err := r.box.Seal(tok.AccessToken, secrets.AccessToken)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	upd := c.Integration.UpdateOneID(id).SetAccessTokenSealed(sealed)
 	if tok.ExpiresAt.IsZero() {
@@ -160,10 +152,10 @@ func (r *TokenRefresher) refreshOne(ctx context.Context, c *ent.Client, id int, 
 		upd.SetAccessTokenExpiresAt(tok.ExpiresAt)
 	}
 	if err := upd.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("storing the renewed token: %w", err)
+		return fmt.Errorf("storing the renewed token: %w", err)
 	}
 	res.Refreshed++
-	return &eventbus.Event{Kind: eventbus.KindIntegrationChanged, AccountID: in.AccountID, IntegrationID: id, At: now}, nil
+	return nil
 }
 
 // recentlyFailed reports whether a failure recorded within RetryAfter, or
@@ -187,12 +179,13 @@ func (r *TokenRefresher) recentlyFailed(ctx context.Context, c *ent.Client, in *
 
 // recordFailure stores a TOKEN_REFRESH_FAILED error. A transient failure
 // (Meta unreachable or overloaded) is only logged and retried at the next
-// pass, unless the token expires within a day.
-func (r *TokenRefresher) recordFailure(ctx context.Context, c *ent.Client, in *ent.Integration, now time.Time, cause error) (*eventbus.Event, error) {
+// pass, unless the token expires within a day. It reports whether it
+// stored the error.
+func (r *TokenRefresher) recordFailure(ctx context.Context, c *ent.Client, in *ent.Integration, now time.Time, cause error) (bool, error) {
 	expires := *in.AccessTokenExpiresAt
 	if whatsapp.Classify(cause) == whatsapp.Retryable && expires.Sub(now) > 24*time.Hour {
 		r.opts.Logger.WarnContext(ctx, "token refresh: Meta unavailable; retrying later", "integration_id", in.ID, "err", cause)
-		return nil, nil
+		return false, nil
 	}
 	detail := map[string]any{"expires_at": expires.UTC().Format(time.RFC3339)}
 	msg := "Meta could not be reached to renew the access token"
@@ -209,28 +202,19 @@ func (r *TokenRefresher) recordFailure(ctx context.Context, c *ent.Client, in *e
 	} else {
 		msg += fmt.Sprintf(" (it expired at %s)", expires.UTC().Format("2006-01-02 15:04 UTC"))
 	}
-	e, err := c.IntegrationError.Create().
+	err := c.IntegrationError.Create().
 		SetAccountID(in.AccountID).
 		SetIntegrationID(in.ID).
 		SetKind(integrationerror.KindTOKEN_REFRESH_FAILED).
 		SetMessage(msg).
 		SetDetail(detail).
 		SetCreatedAt(now).
-		Save(ctx)
+		Exec(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("recording the refresh failure: %w", err)
+		return false, fmt.Errorf("recording the refresh failure: %w", err)
 	}
 	r.opts.Logger.WarnContext(ctx, "token refresh failed", "integration_id", in.ID, "err", cause)
-	return &eventbus.Event{Kind: eventbus.KindIntegrationError, AccountID: in.AccountID, IntegrationID: in.ID, ErrorID: e.ID, At: now}, nil
-}
-
-func (r *TokenRefresher) publish(ctx context.Context, ev *eventbus.Event) {
-	if ev == nil || r.opts.Bus == nil {
-		return
-	}
-	if err := r.opts.Bus.Publish(ctx, *ev); err != nil {
-		r.opts.Logger.WarnContext(ctx, "token refresh: publishing event", "err", err)
-	}
+	return true, nil
 }
 
 func setDefault(v *time.Duration, def time.Duration) {

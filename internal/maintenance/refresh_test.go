@@ -10,6 +10,7 @@ import (
 
 	"github.com/intalos/integrations/ent/integrationerror"
 	"github.com/intalos/integrations/ent/testdb"
+	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/store"
 	"github.com/intalos/integrations/internal/whatsapp"
 	"github.com/intalos/integrations/internal/whatsapp/whatsapptest"
@@ -80,6 +81,7 @@ func TestRefreshRenewsDueTokens(t *testing.T) {
 		due := f.integration("the-app-secret", "EAAsoon", &soon)
 		notDue := f.integration("the-app-secret", "EAAlater", &later)
 		forever := f.integration("the-app-secret", "EAAforever", nil)
+		sub := watch(t, db, f.account)
 
 		r := NewTokenRefresher(db, client, f.box, RefreshOptions{Now: clk.Now})
 		res, err := r.RefreshDue(context.Background())
@@ -88,6 +90,10 @@ func TestRefreshRenewsDueTokens(t *testing.T) {
 		}
 		if res.Refreshed != 1 || res.Failed != 0 || sim.exchanges() != 1 {
 			t.Fatalf("got %+v and %d exchanges, want 1 refreshed", res, sim.exchanges())
+		}
+		// The webhook's caches reload the credentials on it.
+		if evs := published(sub); len(evs) != 1 || evs[0].Kind != eventbus.KindIntegrationChanged || evs[0].IntegrationID != due.ID {
+			t.Errorf("the renewal published %+v, want integration %d changed", evs, due.ID)
 		}
 		got := f.reload(due)
 		newToken := f.token(got)
@@ -108,6 +114,9 @@ func TestRefreshRenewsDueTokens(t *testing.T) {
 		if res, err := r.RefreshDue(context.Background()); err != nil || res.Refreshed != 0 || sim.exchanges() != 1 {
 			t.Errorf("second pass: got %+v, %v, %d exchanges; want nothing done", res, err, sim.exchanges())
 		}
+		if evs := published(sub); len(evs) != 0 {
+			t.Errorf("second pass published %+v", evs)
+		}
 	})
 }
 
@@ -120,11 +129,21 @@ func TestRefreshFailure(t *testing.T) {
 		soon := clk.Now().Add(2 * 24 * time.Hour)
 		sim.AddToken("EAAsoon", whatsapptest.TokenSpec{AppID: "app-1", ExpiresAt: soon})
 		in := f.integration("a-wrong-secret", "EAAsoon", &soon)
+		sub := watch(t, db, f.account)
 		r := NewTokenRefresher(db, client, f.box, RefreshOptions{Now: clk.Now})
 
 		res, err := r.RefreshDue(context.Background())
 		if err != nil || res.Failed != 1 || res.Refreshed != 0 {
 			t.Fatalf("got %+v, %v; want one failure", res, err)
+		}
+		// The alerts wake up on it.
+		logged, err := db.Client.IntegrationError.Query().Only(sysCtx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if evs := published(sub); len(evs) != 1 || evs[0].Kind != eventbus.KindIntegrationError ||
+			evs[0].IntegrationID != in.ID || evs[0].ErrorID != logged.ID || evs[0].Detail != string(integrationerror.KindTOKEN_REFRESH_FAILED) {
+			t.Errorf("the failure published %+v, want integration.error %d", evs, logged.ID)
 		}
 		msgs := refreshErrors(t, f)
 		if len(msgs) != 1 || !strings.Contains(msgs[0], "client secret") || !strings.Contains(msgs[0], "expires at") {

@@ -8,16 +8,10 @@ import (
 	"time"
 
 	"github.com/intalos/integrations/ent"
-	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/secrets"
 	"github.com/intalos/integrations/internal/tenant"
 	"github.com/intalos/integrations/internal/whatsapp"
 )
-
-// Publisher publishes committed changes; eventbus.Bus is one.
-type Publisher interface {
-	Publish(ctx context.Context, events ...eventbus.Event) error
-}
 
 // Options tune a Sender. Zero fields take the defaults.
 type Options struct {
@@ -35,10 +29,8 @@ type Options struct {
 	// SendTimeout bounds one call to Meta, rate-limit wait included
 	// (default 30s, at most half the lease).
 	SendTimeout time.Duration
-	// Publisher receives the events of each commit; nil publishes nothing.
-	Publisher Publisher
-	Logger    *slog.Logger
-	Now       func() time.Time
+	Logger      *slog.Logger
+	Now         func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -154,15 +146,6 @@ func (s *Sender) work(ctx context.Context, reader bool) {
 }
 
 func (s *Sender) now() time.Time { return s.opts.Now().UTC() }
-
-func (s *Sender) publish(ctx context.Context, events ...eventbus.Event) {
-	if s.opts.Publisher == nil || len(events) == 0 {
-		return
-	}
-	if err := s.opts.Publisher.Publish(ctx, events...); err != nil {
-		s.log.Warn("outbox: publishing events", "err", err)
-	}
-}
 
 // rateSet remembers the rate given to the client's limiter per phone
 // number, so that it is only set when an integration's setting changes.

@@ -8,7 +8,6 @@ import (
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/ent/integrationerror"
 	"github.com/intalos/integrations/ent/message"
-	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/whatsapp"
 )
 
@@ -36,7 +35,6 @@ func (s *Sender) queueTemplate(ctx context.Context, j *job, apiErr *whatsapp.API
 		s.fail(ctx, j, integrationerror.KindOUTSIDE_WINDOW, apiErr, reason+" and no template to send instead")
 		return
 	}
-	var events []eventbus.Event
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		sentOne := tx.Message.Query().Where(
 			message.ConversationID(*j.m.ConversationID),
@@ -55,32 +53,22 @@ func (s *Sender) queueTemplate(ctx context.Context, j *job, apiErr *whatsapp.API
 		if already {
 			why = reason + ": template " + j.integ.TemplateName + " already sent"
 		}
-		if _, err := s.failIn(ctx, tx, j, integrationerror.KindOUTSIDE_WINDOW, apiErr, why, false); err != nil {
+		if err := s.failIn(ctx, tx, j, integrationerror.KindOUTSIDE_WINDOW, apiErr, why, false); err != nil {
 			return err
 		}
-		events = append(events, statusEvent(j.m, message.StatusFAILED, string(integrationerror.KindOUTSIDE_WINDOW)))
 		if already {
 			return nil
 		}
-		t, err := s.createTemplate(ctx, tx, j)
-		if err != nil {
-			return err
-		}
-		events = append(events, eventbus.Event{
-			Kind: eventbus.KindMessageOutbound, AccountID: t.AccountID, IntegrationID: t.IntegrationID,
-			ConversationID: *j.m.ConversationID, MessageID: t.ID, Status: string(message.StatusQUEUED),
-		})
-		return nil
+		return s.createTemplate(ctx, tx, j)
 	})
 	if err != nil {
 		s.log.Error("outbox: replacing a message by the template", "message_id", j.m.ID, "err", err)
 		return
 	}
-	s.publish(ctx, events...)
 	s.Wake()
 }
 
-func (s *Sender) createTemplate(ctx context.Context, tx *ent.Tx, j *job) (*ent.Message, error) {
+func (s *Sender) createTemplate(ctx context.Context, tx *ent.Tx, j *job) error {
 	t := whatsapp.Message{
 		MessagingProduct: "whatsapp",
 		RecipientType:    "individual",
@@ -93,7 +81,7 @@ func (s *Sender) createTemplate(ctx context.Context, tx *ent.Tx, j *job) (*ent.M
 	}
 	body, err := json.Marshal(t)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	now := s.now()
 	c := tx.Message.Create().
@@ -111,5 +99,5 @@ func (s *Sender) createTemplate(ctx context.Context, tx *ent.Tx, j *job) (*ent.M
 	if j.m.ContactID != nil {
 		c.SetContactID(*j.m.ContactID)
 	}
-	return c.Save(ctx)
+	return c.Exec(ctx)
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/flowengine"
+	"github.com/intalos/integrations/internal/events"
 	"github.com/intalos/integrations/internal/inbox"
 	"github.com/intalos/integrations/internal/outbox"
 	"github.com/intalos/integrations/internal/secrets"
@@ -41,6 +42,10 @@ type Config struct {
 	Outbox outbox.Options
 	// Integration adjusts the integration before it is created.
 	Integration func(*ent.IntegrationCreate)
+	// Bus, when set, receives the dashboard events of db's client: the
+	// hooks of package events are registered on it, as the server does,
+	// once the account and integration exist.
+	Bus events.Bus
 }
 
 // Env is one account with one WhatsApp integration, the simulator playing
@@ -103,6 +108,9 @@ func New(t testing.TB, db *store.DB, cfg Config) *Env {
 	}
 	e.Account = acc.ID
 	e.Integ = e.createIntegration(cfg.Integration)
+	if cfg.Bus != nil {
+		events.Register(db.Client, cfg.Bus, slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	}
 
 	// The simulator needs the webhook URL for its statuses, and the webhook
 	// server exists only with an instance: route through a handler that
