@@ -145,6 +145,9 @@ func complexity() ComplexityRoot {
 	c.Bot.Versions = func(child int, first *int, _ *string, last *int, _ *string) int {
 		return pageCost(child, first, last)
 	}
+	c.Integration.Diagnostics = func(child int) int {
+		return diagnosticsCost + child
+	}
 	c.Query.Nodes = func(child int, ids []string) int {
 		return 1 + child*max(len(ids), 1)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/graph/model"
+	"github.com/intalos/integrations/internal/diagnostics"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -28,6 +29,7 @@ type IntegrationResolver interface {
 	WebhookURL(ctx context.Context, obj *ent.Integration) (string, error)
 	VerifyTokenHint(ctx context.Context, obj *ent.Integration) (string, error)
 	Settings(ctx context.Context, obj *ent.Integration) (*model.IntegrationSettings, error)
+	Diagnostics(ctx context.Context, obj *ent.Integration) ([]*diagnostics.Check, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -123,6 +125,144 @@ func (ec *executionContext) _DeleteIntegrationPayload_deletedId(ctx context.Cont
 }
 func (ec *executionContext) fieldContext_DeleteIntegrationPayload_deletedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteIntegrationPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DiagnosticCheck_name(ctx context.Context, field graphql.CollectedField, obj *diagnostics.Check) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiagnosticCheck_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiagnosticCheck_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiagnosticCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _DiagnosticCheck_title(ctx context.Context, field graphql.CollectedField, obj *diagnostics.Check) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiagnosticCheck_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiagnosticCheck_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiagnosticCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _DiagnosticCheck_status(ctx context.Context, field graphql.CollectedField, obj *diagnostics.Check) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiagnosticCheck_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v diagnostics.Status) graphql.Marshaler {
+			return ec.marshalNCheckStatus2githubᚗcomᚋintalosᚋintegrationsᚋinternalᚋdiagnosticsᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiagnosticCheck_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiagnosticCheck", field, false, false, "CheckStatus")
+}
+
+func (ec *executionContext) _DiagnosticCheck_reason(ctx context.Context, field graphql.CollectedField, obj *diagnostics.Check) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiagnosticCheck_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiagnosticCheck_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiagnosticCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _DiagnosticCheck_action(ctx context.Context, field graphql.CollectedField, obj *diagnostics.Check) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiagnosticCheck_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiagnosticCheck_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiagnosticCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _DiagnosticCheck_at(ctx context.Context, field graphql.CollectedField, obj *diagnostics.Check) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiagnosticCheck_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DiagnosticCheck_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiagnosticCheck", field, false, false, "Time")
 }
 
 func (ec *executionContext) _DisconnectBotPayload_integration(ctx context.Context, field graphql.CollectedField, obj *model.DisconnectBotPayload) (ret graphql.Marshaler) {
@@ -543,6 +683,38 @@ func (ec *executionContext) fieldContext_Integration_settings(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Integration_diagnostics(ctx context.Context, field graphql.CollectedField, obj *ent.Integration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Integration_diagnostics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Integration().Diagnostics(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*diagnostics.Check) graphql.Marshaler {
+			return ec.marshalNDiagnosticCheck2ᚕᚖgithubᚗcomᚋintalosᚋintegrationsᚋinternalᚋdiagnosticsᚐCheckᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Integration_diagnostics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Integration",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiagnosticCheck(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _IntegrationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -876,6 +1048,61 @@ func (ec *executionContext) fieldContext_RefreshIntegrationTokenPayload_integrat
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SendTestAlertPayload_integration(ctx context.Context, field graphql.CollectedField, obj *model.SendTestAlertPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SendTestAlertPayload_integration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Integration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Integration) graphql.Marshaler {
+			return ec.marshalNIntegration2ᚖgithubᚗcomᚋintalosᚋintegrationsᚋentᚐIntegration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SendTestAlertPayload_integration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SendTestAlertPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Integration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SendTestAlertPayload_sentTo(ctx context.Context, field graphql.CollectedField, obj *model.SendTestAlertPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SendTestAlertPayload_sentTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SendTestAlertPayload_sentTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SendTestAlertPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _SetIntegrationActivePayload_integration(ctx context.Context, field graphql.CollectedField, obj *model.SetIntegrationActivePayload) (ret graphql.Marshaler) {
@@ -1430,6 +1657,48 @@ func UnmarshalRefreshIntegrationTokenInput(ctx context.Context, raw any) (model.
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSendTestAlertInput(ctx context.Context, obj any) (model.SendTestAlertInput, error) {
+	var it model.SendTestAlertInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"integrationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "integrationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IntegrationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSendTestAlertInput unmarshals raw into the SendTestAlertInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSendTestAlertInput(ctx context.Context, raw any) (model.SendTestAlertInput, error) {
+	var out model.SendTestAlertInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SendTestAlertInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetIntegrationActiveInput(ctx context.Context, obj any) (model.SetIntegrationActiveInput, error) {
 	var it model.SetIntegrationActiveInput
 	if obj == nil {
@@ -1691,6 +1960,64 @@ func (ec *executionContext) _DeleteIntegrationPayload(ctx context.Context, sel a
 	return out
 }
 
+var diagnosticCheckImplementors = []string{"DiagnosticCheck"}
+
+func (ec *executionContext) _DiagnosticCheck(ctx context.Context, sel ast.SelectionSet, obj *diagnostics.Check) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, diagnosticCheckImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DiagnosticCheck")
+		case "name":
+			out.Values[i] = ec._DiagnosticCheck_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._DiagnosticCheck_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._DiagnosticCheck_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._DiagnosticCheck_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._DiagnosticCheck_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._DiagnosticCheck_at(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var disconnectBotPayloadImplementors = []string{"DisconnectBotPayload"}
 
 func (ec *executionContext) _DisconnectBotPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DisconnectBotPayload) graphql.Marshaler {
@@ -1821,6 +2148,12 @@ func (ec *executionContext) _Integration(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Integration_settings(ctx, field, obj)
+				})
+		case "diagnostics":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Integration_diagnostics(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -2016,6 +2349,44 @@ func (ec *executionContext) _RefreshIntegrationTokenPayload(ctx context.Context,
 	return out
 }
 
+var sendTestAlertPayloadImplementors = []string{"SendTestAlertPayload"}
+
+func (ec *executionContext) _SendTestAlertPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SendTestAlertPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sendTestAlertPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SendTestAlertPayload")
+		case "integration":
+			out.Values[i] = ec._SendTestAlertPayload_integration(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sentTo":
+			out.Values[i] = ec._SendTestAlertPayload_sentTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var setIntegrationActivePayloadImplementors = []string{"SetIntegrationActivePayload"}
 
 func (ec *executionContext) _SetIntegrationActivePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SetIntegrationActivePayload) graphql.Marshaler {
@@ -2086,6 +2457,21 @@ func (ec *executionContext) _UpdateIntegrationPayload(ctx context.Context, sel a
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNCheckStatus2githubᚗcomᚋintalosᚋintegrationsᚋinternalᚋdiagnosticsᚐStatus(ctx context.Context, v any) (diagnostics.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := diagnostics.Status(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCheckStatus2githubᚗcomᚋintalosᚋintegrationsᚋinternalᚋdiagnosticsᚐStatus(ctx context.Context, sel ast.SelectionSet, v diagnostics.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CheckStatus!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNConnectBotInput2githubᚗcomᚋintalosᚋintegrationsᚋgraphᚋmodelᚐConnectBotInput(ctx context.Context, v any) (model.ConnectBotInput, error) {
 	res, err := ec.unmarshalInputConnectBotInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -2123,6 +2509,30 @@ func (ec *executionContext) marshalNDeleteIntegrationPayload2ᚖgithubᚗcomᚋi
 		return graphql.Null
 	}
 	return ec._DeleteIntegrationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDiagnosticCheck2ᚕᚖgithubᚗcomᚋintalosᚋintegrationsᚋinternalᚋdiagnosticsᚐCheckᚄ(ctx context.Context, sel ast.SelectionSet, v []*diagnostics.Check) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDiagnosticCheck2ᚖgithubᚗcomᚋintalosᚋintegrationsᚋinternalᚋdiagnosticsᚐCheck(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDiagnosticCheck2ᚖgithubᚗcomᚋintalosᚋintegrationsᚋinternalᚋdiagnosticsᚐCheck(ctx context.Context, sel ast.SelectionSet, v *diagnostics.Check) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DiagnosticCheck!")
+		return graphql.Null
+	}
+	return ec._DiagnosticCheck(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDisconnectBotInput2githubᚗcomᚋintalosᚋintegrationsᚋgraphᚋmodelᚐDisconnectBotInput(ctx context.Context, v any) (model.DisconnectBotInput, error) {
@@ -2217,6 +2627,19 @@ func (ec *executionContext) marshalNRefreshIntegrationTokenPayload2ᚖgithubᚗc
 		return graphql.Null
 	}
 	return ec._RefreshIntegrationTokenPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSendTestAlertInput2githubᚗcomᚋintalosᚋintegrationsᚋgraphᚋmodelᚐSendTestAlertInput(ctx context.Context, v any) (model.SendTestAlertInput, error) {
+	res, err := ec.unmarshalInputSendTestAlertInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSendTestAlertPayload2ᚖgithubᚗcomᚋintalosᚋintegrationsᚋgraphᚋmodelᚐSendTestAlertPayload(ctx context.Context, sel ast.SelectionSet, v *model.SendTestAlertPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SendTestAlertPayload!")
+		return graphql.Null
+	}
+	return ec._SendTestAlertPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSetIntegrationActiveInput2githubᚗcomᚋintalosᚋintegrationsᚋgraphᚋmodelᚐSetIntegrationActiveInput(ctx context.Context, v any) (model.SetIntegrationActiveInput, error) {

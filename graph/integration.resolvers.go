@@ -10,6 +10,7 @@ import (
 
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/graph/model"
+	"github.com/intalos/integrations/internal/diagnostics"
 	"github.com/intalos/integrations/internal/integrations"
 )
 
@@ -49,6 +50,11 @@ func (r *integrationResolver) VerifyTokenHint(ctx context.Context, obj *ent.Inte
 // Settings is the resolver for the settings field.
 func (r *integrationResolver) Settings(ctx context.Context, obj *ent.Integration) (*model.IntegrationSettings, error) {
 	return settingsOut(obj), nil
+}
+
+// Diagnostics is the resolver for the diagnostics field.
+func (r *integrationResolver) Diagnostics(ctx context.Context, obj *ent.Integration) ([]*diagnostics.Check, error) {
+	return r.diagnose(ctx, obj.ID)
 }
 
 // CreateWhatsAppIntegration is the resolver for the createWhatsAppIntegration field.
@@ -150,6 +156,15 @@ func (r *mutationResolver) RefreshIntegrationToken(ctx context.Context, input mo
 	}
 	r.integrationChanged(ctx, id)
 	return &model.RefreshIntegrationTokenPayload{Integration: i}, nil
+}
+
+// SendTestAlert is the resolver for the sendTestAlert field.
+func (r *mutationResolver) SendTestAlert(ctx context.Context, input model.SendTestAlertInput) (*model.SendTestAlertPayload, error) {
+	id, err := idOf(ctx, typeIntegration, "integrationId", input.IntegrationID)
+	if err != nil {
+		return nil, err
+	}
+	return r.sendTestAlert(ctx, id)
 }
 
 // Integrations is the resolver for the integrations field.

@@ -33,6 +33,16 @@ type Deps struct {
 	// Bus feeds the subscriptions (the events of internal/events' hooks);
 	// without one, subscribing answers FAILED_PRECONDITION.
 	Bus eventbus.Bus
+	// Alerts sends sendTestAlert's email; *alerts.Alerter. Without one,
+	// sendTestAlert answers FAILED_PRECONDITION, as without SMTP_URL.
+	Alerts AlertTester
+}
+
+// AlertTester emails an integration's alert address now. It reads the
+// integration with ctx's tenancy and returns alerts.ErrNoMailer or
+// alerts.ErrNoAddress when it cannot send.
+type AlertTester interface {
+	SendTest(ctx context.Context, integrationID int) error
 }
 
 // Resolver holds what the resolvers need. It is built once per process.
@@ -40,6 +50,9 @@ type Resolver struct {
 	client    *ent.Client
 	db        opDB
 	svc       *integrations.Service
+	box       *secrets.Box
+	meta      integrations.Meta
+	alerts    AlertTester
 	cursors   cursorCodec
 	publicURL string
 	logger    *slog.Logger
@@ -62,6 +75,9 @@ func NewResolver(d Deps) *Resolver {
 		client:    d.Client,
 		db:        opDB{root: d.Client},
 		svc:       integrations.New(d.Box, d.WhatsApp, d.Flow),
+		box:       d.Box,
+		meta:      d.WhatsApp,
+		alerts:    d.Alerts,
 		cursors:   cursorCodec{box: d.Box},
 		publicURL: d.PublicURL,
 		logger:    logger,

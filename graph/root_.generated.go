@@ -160,6 +160,15 @@ type ComplexityRoot struct {
 		DeletedID func(childComplexity int) int
 	}
 
+	DiagnosticCheck struct {
+		Action func(childComplexity int) int
+		At     func(childComplexity int) int
+		Name   func(childComplexity int) int
+		Reason func(childComplexity int) int
+		Status func(childComplexity int) int
+		Title  func(childComplexity int) int
+	}
+
 	DisconnectBotPayload struct {
 		Integration func(childComplexity int) int
 	}
@@ -171,6 +180,7 @@ type ComplexityRoot struct {
 		Bot                  func(childComplexity int) int
 		BusinessAccountID    func(childComplexity int) int
 		CreatedAt            func(childComplexity int) int
+		Diagnostics          func(childComplexity int) int
 		HasAppSecret         func(childComplexity int) int
 		ID                   func(childComplexity int) int
 		LastActivityAt       func(childComplexity int) int
@@ -286,6 +296,7 @@ type ComplexityRoot struct {
 		PublishBot                func(childComplexity int, input model.PublishBotInput) int
 		RefreshIntegrationToken   func(childComplexity int, input model.RefreshIntegrationTokenInput) int
 		RevokeAPIKey              func(childComplexity int, input model.RevokeAPIKeyInput) int
+		SendTestAlert             func(childComplexity int, input model.SendTestAlertInput) int
 		SetIntegrationActive      func(childComplexity int, input model.SetIntegrationActiveInput) int
 		TestBot                   func(childComplexity int, input model.TestBotInput) int
 		UpdateBot                 func(childComplexity int, input model.UpdateBotInput) int
@@ -323,6 +334,11 @@ type ComplexityRoot struct {
 
 	RevokeAPIKeyPayload struct {
 		APIKey func(childComplexity int) int
+	}
+
+	SendTestAlertPayload struct {
+		Integration func(childComplexity int) int
+		SentTo      func(childComplexity int) int
 	}
 
 	SetIntegrationActivePayload struct {
@@ -759,6 +775,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteIntegrationPayload.DeletedID(childComplexity), true
 
+	case "DiagnosticCheck.action":
+		if e.ComplexityRoot.DiagnosticCheck.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiagnosticCheck.Action(childComplexity), true
+	case "DiagnosticCheck.at":
+		if e.ComplexityRoot.DiagnosticCheck.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiagnosticCheck.At(childComplexity), true
+	case "DiagnosticCheck.name":
+		if e.ComplexityRoot.DiagnosticCheck.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiagnosticCheck.Name(childComplexity), true
+	case "DiagnosticCheck.reason":
+		if e.ComplexityRoot.DiagnosticCheck.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiagnosticCheck.Reason(childComplexity), true
+	case "DiagnosticCheck.status":
+		if e.ComplexityRoot.DiagnosticCheck.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiagnosticCheck.Status(childComplexity), true
+	case "DiagnosticCheck.title":
+		if e.ComplexityRoot.DiagnosticCheck.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiagnosticCheck.Title(childComplexity), true
+
 	case "DisconnectBotPayload.integration":
 		if e.ComplexityRoot.DisconnectBotPayload.Integration == nil {
 			break
@@ -802,6 +855,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Integration.CreatedAt(childComplexity), true
+	case "Integration.diagnostics":
+		if e.ComplexityRoot.Integration.Diagnostics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.Diagnostics(childComplexity), true
 	case "Integration.hasAppSecret":
 		if e.ComplexityRoot.Integration.HasAppSecret == nil {
 			break
@@ -1316,6 +1375,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["input"].(model.RevokeAPIKeyInput)), true
+	case "Mutation.sendTestAlert":
+		if e.ComplexityRoot.Mutation.SendTestAlert == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendTestAlert_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendTestAlert(childComplexity, args["input"].(model.SendTestAlertInput)), true
 	case "Mutation.setIntegrationActive":
 		if e.ComplexityRoot.Mutation.SetIntegrationActive == nil {
 			break
@@ -1525,6 +1595,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RevokeAPIKeyPayload.APIKey(childComplexity), true
 
+	case "SendTestAlertPayload.integration":
+		if e.ComplexityRoot.SendTestAlertPayload.Integration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendTestAlertPayload.Integration(childComplexity), true
+	case "SendTestAlertPayload.sentTo":
+		if e.ComplexityRoot.SendTestAlertPayload.SentTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendTestAlertPayload.SentTo(childComplexity), true
+
 	case "SetIntegrationActivePayload.integration":
 		if e.ComplexityRoot.SetIntegrationActivePayload.Integration == nil {
 			break
@@ -1637,6 +1720,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PublishBotInput", ec.unmarshalInputPublishBotInput),
 			graphql.NewInputUnmarshaler("RefreshIntegrationTokenInput", ec.unmarshalInputRefreshIntegrationTokenInput),
 			graphql.NewInputUnmarshaler("RevokeAPIKeyInput", ec.unmarshalInputRevokeAPIKeyInput),
+			graphql.NewInputUnmarshaler("SendTestAlertInput", ec.unmarshalInputSendTestAlertInput),
 			graphql.NewInputUnmarshaler("SetIntegrationActiveInput", ec.unmarshalInputSetIntegrationActiveInput),
 			graphql.NewInputUnmarshaler("TestBotInput", ec.unmarshalInputTestBotInput),
 			graphql.NewInputUnmarshaler("TestMessageInput", ec.unmarshalInputTestMessageInput),
@@ -1995,6 +2079,24 @@ func (ec *executionContext) childFields_DeleteIntegrationPayload(ctx context.Con
 	return nil, fmt.Errorf("no field named %q was found under type DeleteIntegrationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DiagnosticCheck(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_DiagnosticCheck_name(ctx, field)
+	case "title":
+		return ec.fieldContext_DiagnosticCheck_title(ctx, field)
+	case "status":
+		return ec.fieldContext_DiagnosticCheck_status(ctx, field)
+	case "reason":
+		return ec.fieldContext_DiagnosticCheck_reason(ctx, field)
+	case "action":
+		return ec.fieldContext_DiagnosticCheck_action(ctx, field)
+	case "at":
+		return ec.fieldContext_DiagnosticCheck_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiagnosticCheck", field.Name)
+}
+
 func (ec *executionContext) childFields_DisconnectBotPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "integration":
@@ -2037,6 +2139,8 @@ func (ec *executionContext) childFields_Integration(ctx context.Context, field g
 		return ec.fieldContext_Integration_verifyTokenHint(ctx, field)
 	case "settings":
 		return ec.fieldContext_Integration_settings(ctx, field)
+	case "diagnostics":
+		return ec.fieldContext_Integration_diagnostics(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Integration", field.Name)
 }
@@ -2263,6 +2367,16 @@ func (ec *executionContext) childFields_RevokeAPIKeyPayload(ctx context.Context,
 		return ec.fieldContext_RevokeAPIKeyPayload_apiKey(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RevokeAPIKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SendTestAlertPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "integration":
+		return ec.fieldContext_SendTestAlertPayload_integration(ctx, field)
+	case "sentTo":
+		return ec.fieldContext_SendTestAlertPayload_sentTo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SendTestAlertPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SetIntegrationActivePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -39,6 +39,7 @@ type MutationResolver interface {
 	DisconnectBot(ctx context.Context, input model.DisconnectBotInput) (*model.DisconnectBotPayload, error)
 	DeleteIntegration(ctx context.Context, input model.DeleteIntegrationInput) (*model.DeleteIntegrationPayload, error)
 	RefreshIntegrationToken(ctx context.Context, input model.RefreshIntegrationTokenInput) (*model.RefreshIntegrationTokenPayload, error)
+	SendTestAlert(ctx context.Context, input model.SendTestAlertInput) (*model.SendTestAlertPayload, error)
 }
 type QueryResolver interface {
 	Viewer(ctx context.Context) (*model.Viewer, error)
@@ -176,6 +177,20 @@ func (ec *executionContext) field_Mutation_revokeAPIKey_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RevokeAPIKeyInput, error) {
 			return ec.unmarshalNRevokeAPIKeyInput2githubᚗcomᚋintalosᚋintegrationsᚋgraphᚋmodelᚐRevokeAPIKeyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_sendTestAlert_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SendTestAlertInput, error) {
+			return ec.unmarshalNSendTestAlertInput2githubᚗcomᚋintalosᚋintegrationsᚋgraphᚋmodelᚐSendTestAlertInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1263,6 +1278,50 @@ func (ec *executionContext) fieldContext_Mutation_refreshIntegrationToken(ctx co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_sendTestAlert(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendTestAlert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendTestAlert(ctx, fc.Args["input"].(model.SendTestAlertInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SendTestAlertPayload) graphql.Marshaler {
+			return ec.marshalNSendTestAlertPayload2ᚖgithubᚗcomᚋintalosᚋintegrationsᚋgraphᚋmodelᚐSendTestAlertPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendTestAlert(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SendTestAlertPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendTestAlert_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2173,6 +2232,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "refreshIntegrationToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_refreshIntegrationToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendTestAlert":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendTestAlert(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

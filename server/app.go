@@ -82,6 +82,7 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 		WhatsApp:  meta,
 		Flow:      flows,
 		Bus:       bus,
+		Alerts:    alerter,
 		PublicURL: e.cfg.PublicURL,
 		Logger:    e.logger,
 		OnIntegrationChanged: func(ctx context.Context, integrationID int) {

@@ -284,6 +284,16 @@ type RevokeAPIKeyPayload struct {
 	APIKey *ent.APIKey `json:"apiKey"`
 }
 
+type SendTestAlertInput struct {
+	IntegrationID string `json:"integrationId"`
+}
+
+type SendTestAlertPayload struct {
+	Integration *ent.Integration `json:"integration"`
+	// The alert address the mail server accepted the email for.
+	SentTo string `json:"sentTo"`
+}
+
 type SetIntegrationActiveInput struct {
 	ID     string `json:"id"`
 	Active bool   `json:"active"`
