@@ -98,7 +98,9 @@ func processEnv(t *testing.T, m *meta, databaseURL string) map[string]string {
 		"INTALOS_SECRET_KEY": key,
 		"GRAPH_API_URL":      m.URL,
 		"INTALOS_LOG_LEVEL":  "warn",
-		"INTALOS_SEND_LEASE": "3s",
+		// Long enough for Meta's status webhook, redelivered after the
+		// crash, to prove a send in doubt before the lease runs out.
+		"INTALOS_SEND_LEASE": "10s",
 	}
 }
 
