@@ -35,7 +35,7 @@ type app struct {
 }
 
 // newApp builds every component from the environment.
-func newApp(ctx context.Context, e *env) (*app, error) {
+func newApp(ctx context.Context, e *env) (a *app, err error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -43,6 +43,11 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			bus.Close() // its listener connection would outlive a failed start
+		}
+	}()
 	// Every committed change a dashboard cares about is published from ent
 	// hooks on the one client, whichever package wrote it.
 	events.Register(e.db.Client, bus, e.logger)
