@@ -84,18 +84,20 @@ func (c HandlerConfig) withDefaults() HandlerConfig {
 // panics on a configuration that Validate refuses.
 func NewHandler(r *Resolver, auth Authenticator, cfg HandlerConfig, logger *slog.Logger) http.Handler {
 	cfg = cfg.withDefaults()
-	up, err := gqlws.New(logger, gqlws.Config{AllowedOrigins: cfg.AllowedOrigins, SendQueue: cfg.WebsocketSendQueue})
+	// The connections send the keep-alives of both protocols themselves: a
+	// timer each instead of one of gqlgen's goroutines per connection.
+	up, err := gqlws.New(logger, gqlws.Config{AllowedOrigins: cfg.AllowedOrigins, SendQueue: cfg.WebsocketSendQueue,
+		KeepAlive: cfg.WebsocketKeepAlive})
 	if err != nil {
 		panic("graph: invalid HandlerConfig: " + err.Error())
 	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Complexity: complexity()}))
 	// Websocket first: it claims the upgrade requests.
 	srv.AddTransport(transport.Websocket{
-		Implementation:        up,
-		InitFunc:              websocketInit(auth),
-		InitTimeout:           cfg.WebsocketInitTimeout,
-		KeepAlivePingInterval: cfg.WebsocketKeepAlive, // legacy graphql-ws only
-		PingPongInterval:      cfg.WebsocketKeepAlive, // graphql-transport-ws only
+		Implementation: up,
+		InitFunc:       websocketInit(auth),
+		InitTimeout:    cfg.WebsocketInitTimeout,
+		// KeepAlivePingInterval and PingPongInterval stay zero: gqlws's KeepAlive.
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})

@@ -25,8 +25,9 @@ const CodeSlowSubscriber = "SLOW_SUBSCRIBER"
 const activityInterval = time.Second
 
 // subscriptionBuffer is each subscription's bus buffer: room for the
-// events of a few busy transactions, about 8 KiB.
-const subscriptionBuffer = 64
+// events of a few busy transactions. An idle subscription holds all of it
+// (about 4 KiB), so it stays at the bus default.
+const subscriptionBuffer = 32
 
 // dedupeSize bounds what a subscription remembers to drop an event it
 // already sent (the same change published twice, e.g. by a worker and by

@@ -14,6 +14,19 @@
 //		PingPongInterval:      15 * time.Second, // graphql-transport-ws only
 //	})
 //
+// or, cheaper per idle connection, leave both intervals zero and set
+// Config.KeepAlive: the connection then sends the keep-alives itself.
+//
+// # Keep-alive
+//
+// gqlgen runs a goroutine per connection for its keep-alive ticker. With
+// Config.KeepAlive the connection does the same on a timer, which costs no
+// goroutine between ticks: after connection_ack it sends "ka" (legacy
+// graphql-ws) or "ping" (graphql-transport-ws) every interval, and on
+// graphql-transport-ws it applies gqlgen's pong rule: the read deadline is
+// twice the interval from the ack, and from each ping that follows a pong
+// (gqlgen itself clears it when a pong arrives).
+//
 // # Slow clients
 //
 // gqlgen writes every message synchronously, holding its per-connection lock.
@@ -28,6 +41,7 @@
 package gqlws
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -93,6 +107,10 @@ type Config struct {
 	SendQueue int
 	// WriteTimeout bounds every socket write (default 10s).
 	WriteTimeout time.Duration
+	// KeepAlive, when positive, is the interval of the keep-alives the
+	// connection sends itself (see Keep-alive above); set the transport's
+	// KeepAlivePingInterval and PingPongInterval to zero then.
+	KeepAlive time.Duration
 }
 
 // Upgrader accepts websocket connections for gqlgen's transport.
@@ -102,6 +120,7 @@ type Upgrader struct {
 	origins      map[string]bool // normalised scheme://host[:port]
 	sendQueue    int
 	writeTimeout time.Duration
+	keepAlive    time.Duration
 }
 
 var _ transport.WebsocketImplementation = (*Upgrader)(nil)
@@ -117,6 +136,7 @@ func New(logger *slog.Logger, cfg Config) (*Upgrader, error) {
 		origins:      make(map[string]bool),
 		sendQueue:    cfg.SendQueue,
 		writeTimeout: cfg.WriteTimeout,
+		keepAlive:    max(cfg.KeepAlive, 0),
 	}
 	if u.sendQueue <= 0 {
 		u.sendQueue = DefaultSendQueue
@@ -206,6 +226,7 @@ func (u *Upgrader) Accept(w http.ResponseWriter, r *http.Request, opts transport
 		return nil, err
 	}
 	c := newConn(ws, u.log, u.sendQueue, u.writeTimeout)
+	c.keepAlive = u.keepAlive
 	// The request context ends when gqlgen's handler returns. gqlgen closes
 	// the connection on its normal paths but not on all of them (an init
 	// payload that is not an object), so this makes sure the socket and the
@@ -250,6 +271,10 @@ type conn struct {
 	stopCtx  func() bool
 	closeErr error
 	closed   bool
+
+	keepAlive time.Duration // 0: gqlgen's own keep-alive, if any
+	kaTimer   *time.Timer   // set once connection_ack is queued
+	pongSeen  bool          // a pong arrived since the last ping
 }
 
 var (
@@ -272,7 +297,68 @@ func (c *conn) NextReader() (int, io.Reader, error) {
 		}
 		return t, nil, err
 	}
+	if c.keepAlive > 0 && c.ws.Subprotocol() == ProtocolGraphQLTransportWS {
+		// The pong rule needs to see pongs, so read the (small, size
+		// limited) message here and hand gqlgen a copy.
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return t, nil, err
+		}
+		if isMessageType(data, "pong") {
+			c.mu.Lock()
+			c.pongSeen = true
+			c.mu.Unlock()
+		}
+		return t, bytes.NewReader(data), nil
+	}
 	return t, r, nil
+}
+
+// isMessageType reports whether data is a protocol message of type typ.
+func isMessageType(data []byte, typ string) bool {
+	if !bytes.Contains(data, []byte(typ)) {
+		return false
+	}
+	var m struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(data, &m) == nil && m.Type == typ
+}
+
+// connectionAck ends every connection_ack gqlgen writes, payload or not.
+var connectionAck = []byte(`"type":"connection_ack"}`)
+
+// startKeepAliveLocked arms the keep-alive once connection_ack is queued,
+// where gqlgen would start its ticker. c.mu must be held.
+func (c *conn) startKeepAliveLocked() {
+	if c.ws.Subprotocol() == ProtocolGraphQLTransportWS {
+		_ = c.ws.SetReadDeadline(time.Now().Add(2 * c.keepAlive))
+	}
+	c.kaTimer = time.AfterFunc(c.keepAlive, c.keepAliveTick)
+}
+
+// keepAliveTick sends one keep-alive and re-arms the timer, as gqlgen's
+// ticker goroutine does on each tick.
+func (c *conn) keepAliveTick() {
+	msg := []byte(`{"type":"ka"}`)
+	if c.ws.Subprotocol() == ProtocolGraphQLTransportWS {
+		msg = []byte(`{"type":"ping"}`)
+	}
+	if c.enqueue(frame{data: msg}) != nil {
+		return // closing
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return
+	}
+	if c.ws.Subprotocol() == ProtocolGraphQLTransportWS {
+		if c.pongSeen {
+			_ = c.ws.SetReadDeadline(time.Now().Add(2 * c.keepAlive))
+		}
+		c.pongSeen = false
+	}
+	c.kaTimer.Reset(c.keepAlive)
 }
 
 // WriteJSON queues v as a text message.
@@ -281,7 +367,17 @@ func (c *conn) WriteJSON(v any) error {
 	if err != nil {
 		return err
 	}
-	return c.enqueue(frame{data: data})
+	if err := c.enqueue(frame{data: data}); err != nil {
+		return err
+	}
+	if c.keepAlive > 0 && bytes.HasSuffix(data, connectionAck) {
+		c.mu.Lock()
+		if c.kaTimer == nil && !c.closing {
+			c.startKeepAliveLocked()
+		}
+		c.mu.Unlock()
+	}
+	return nil
 }
 
 // WriteClose queues a close frame after the messages already queued, so a
@@ -378,6 +474,9 @@ func (c *conn) Close() error {
 	c.closed = true
 	c.closing = true
 	done, stop := c.writing, c.stopCtx
+	if c.kaTimer != nil {
+		c.kaTimer.Stop()
+	}
 	c.mu.Unlock()
 	if stop != nil {
 		stop()

@@ -543,3 +543,92 @@ func TestStalledClientIsDisconnected(t *testing.T) {
 		}
 	}
 }
+
+// Config.KeepAlive: the connection sends the keep-alives itself, with
+// gqlgen's rules, and none of gqlgen's intervals set.
+func TestConnKeepAlive(t *testing.T) {
+	t.Parallel()
+	const interval = 50 * time.Millisecond
+	t.Run("graphql-transport-ws answered", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, Config{KeepAlive: interval}, transport.Websocket{})
+		c := dial(t, e, ProtocolGraphQLTransportWS)
+		c.send(msg{Type: "connection_init", Payload: initPayload(apiKey)})
+		c.expect("connection_ack")
+		// Well past two intervals: pongs keep the connection open.
+		for range 8 {
+			c.expectRaw("ping")
+			c.send(msg{Type: "pong"})
+		}
+		c.send(msg{Type: "subscribe", ID: "1", Payload: subscription})
+		e.gql.SendNextSubscriptionMessage()
+		wantData(t, c.expect("next"), "1")
+	})
+	t.Run("graphql-transport-ws unanswered", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, Config{KeepAlive: interval}, transport.Websocket{})
+		c := dial(t, e, ProtocolGraphQLTransportWS)
+		c.send(msg{Type: "connection_init", Payload: initPayload(apiKey)})
+		c.expect("connection_ack")
+		pings := 0
+		for {
+			m, err := c.read()
+			if err != nil {
+				break
+			}
+			if m.Type == "ping" {
+				pings++
+			}
+		}
+		if pings == 0 {
+			t.Error("no ping before the close")
+		}
+		select {
+		case <-e.closed:
+		case <-time.After(5 * time.Second):
+			t.Fatal("server kept a connection that does not answer pings")
+		}
+	})
+	t.Run("graphql-ws", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, Config{KeepAlive: interval}, transport.Websocket{})
+		c := dial(t, e, ProtocolGraphQLWS)
+		c.send(msg{Type: "connection_init", Payload: initPayload(apiKey)})
+		c.expect("connection_ack")
+		// gqlgen's one right after the ack, then one per interval; no
+		// answer is expected.
+		for range 6 {
+			c.expectRaw("ka")
+		}
+		c.send(msg{Type: "connection_terminate"})
+		c.expectClose(websocket.CloseNormalClosure, "terminated")
+	})
+}
+
+func TestConnKeepAliveNoGoroutineLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	func() {
+		e := newEnv(t, Config{KeepAlive: 20 * time.Millisecond}, transport.Websocket{})
+		for _, p := range []string{ProtocolGraphQLTransportWS, ProtocolGraphQLWS} {
+			c := dial(t, e, p)
+			c.send(msg{Type: "connection_init", Payload: initPayload(apiKey)})
+			c.expect("connection_ack")
+			time.Sleep(50 * time.Millisecond) // a few keep-alives
+			_ = c.c.NetConn().Close()
+			select {
+			case <-e.closed:
+			case <-time.After(5 * time.Second):
+				t.Fatal("server did not notice the dropped client")
+			}
+		}
+		e.http.Close()
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("goroutines: %d, before %d\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
