@@ -300,3 +300,38 @@ func TestInboundArrivalOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestInboundRedeliveryKeepsContact: a body holding a redelivered message
+// next to a new one stores the new one, and only the new one updates the
+// contact (the old profile name does not come back).
+func TestInboundRedeliveryKeepsContact(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		in := e.integration("pn-1", "app-1", "secret-1")
+		msg := func(id, ts, name string) string {
+			return `{"field":"messages","value":{"metadata":{"phone_number_id":"pn-1"},
+"contacts":[{"profile":{"name":"` + name + `"},"wa_id":"111"}],
+"messages":[{"from":"111","id":"` + id + `","timestamp":"` + ts + `","type":"text","text":{"body":"hi"}}]}}`
+		}
+		e.mustPost(in, []byte(`{"entry":[{"changes":[`+msg("wamid.old", "1750000100", "Ann")+`]}]}`))
+		e.mustPost(in, []byte(`{"entry":[{"changes":[`+msg("wamid.renamed", "1750000200", "Ann B.")+`]}]}`))
+		// Meta redelivers the first one, next to a new one from another contact.
+		e.mustPost(in, []byte(`{"entry":[{"changes":[`+msg("wamid.old", "1750000100", "Ann")+`,`+
+			strings.ReplaceAll(msg("wamid.bob", "1750000300", "Bob"), "111", "222")+`]}]}`))
+		e.wantCounts(map[string]int{"messages": 3, "contacts": 2})
+		c, err := e.client.Contact.Query().Where(contact.WaID("111")).Only(sysCtx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.ProfileName != "Ann B." || !c.LastInboundAt.Equal(time.Unix(1750000200, 0)) {
+			t.Errorf("contact %q last inbound %v, want Ann B. at 1750000200", c.ProfileName, c.LastInboundAt)
+		}
+		bob, err := e.client.Message.Query().Where(message.Wamid("wamid.bob")).WithContact().Only(sysCtx())
+		if err != nil || bob.Edges.Contact == nil || bob.Edges.Contact.WaID != "222" {
+			t.Errorf("new message %+v (%v), want it stored with contact 222", bob, err)
+		}
+		if got := e.wakes.get(); got != 3 {
+			t.Errorf("workers woken %d times, want 3", got)
+		}
+	})
+}

@@ -2,10 +2,12 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/intalos/integrations/ent"
@@ -24,20 +26,31 @@ type outcome struct {
 	messages, duplicates, statuses, events, errors int
 }
 
-// store writes the batch in tx.
-func (b *batch) store(ctx context.Context, tx *ent.Tx) (outcome, error) {
+// store writes the batch in tx. Redeliveries are rare, so unless
+// readStored it takes every message for new, without a query for the
+// stored ones, and fails with errStoredBefore when the insert skipped one:
+// the contacts were then updated from a redelivery, and the caller rolls
+// back and stores the batch again with readStored.
+func (b *batch) store(ctx context.Context, tx *ent.Tx, readStored bool) (outcome, error) {
 	var out outcome
-	fresh, err := b.freshMessages(ctx, tx)
-	if err != nil {
-		return out, err
+	fresh := b.messages
+	if readStored {
+		var err error
+		if fresh, err = b.freshMessages(ctx, tx); err != nil {
+			return out, err
+		}
 	}
 	out.messages, out.duplicates = len(fresh), len(b.messages)-len(fresh)
 	contacts, err := b.upsertContacts(ctx, tx, fresh)
 	if err != nil {
 		return out, err
 	}
-	if err := b.insertMessages(ctx, tx, fresh, contacts); err != nil {
+	inserted, err := b.insertMessages(ctx, tx, fresh, contacts)
+	if err != nil {
 		return out, err
+	}
+	if !readStored && inserted < len(fresh) {
+		return out, errStoredBefore
 	}
 	if out.statuses, err = b.storeStatuses(ctx, tx); err != nil {
 		return out, err
@@ -100,35 +113,61 @@ type contactRow struct {
 	lastInbound *time.Time
 }
 
-// upsertContacts creates or updates the contacts of the fresh messages in
-// one statement and returns their ids.
+// upsertContacts creates or updates the contacts of the fresh messages and
+// returns their ids, one statement per chunk: ent's bulk upsert returns ids
+// only by position, in an order SQLite does not promise, so the statement
+// is built here and returns each id with its key.
+//
+// It is built with PostgreSQL's $n placeholders, which SQLite reads too
+// ($NNN is SQLite's numbered parameter, and modernc.org/sqlite binds the
+// NNNth argument to it): the handler is given a client, not its dialect.
 func (b *batch) upsertContacts(ctx context.Context, tx *ent.Tx, fresh []inboundItem) (map[contactKey]int, error) {
 	rows := b.contactRows(fresh)
-	if len(rows) == 0 {
-		return nil, nil
-	}
+	ids := make(map[contactKey]int, len(rows))
 	for lo := 0; lo < len(rows); lo += insertChunk {
 		hi := min(lo+insertChunk, len(rows))
-		creates := make([]*ent.ContactCreate, 0, hi-lo)
+		insert := sql.Dialect(dialect.Postgres).Insert(contact.Table).Columns(
+			contact.FieldAccountID, contact.FieldIntegrationID, contact.FieldWaID, contact.FieldProfileName,
+			contact.FieldUserID, contact.FieldLastInboundAt, contact.FieldCreatedAt, contact.FieldUpdatedAt)
 		for _, r := range rows[lo:hi] {
-			creates = append(creates, tx.Contact.Create().
-				SetAccountID(r.info.AccountID).
-				SetIntegrationID(r.info.ID).
-				SetWaID(r.waID).
-				SetProfileName(r.profileName).
-				SetUserID(r.userID).
-				SetNillableLastInboundAt(r.lastInbound).
-				SetCreatedAt(b.now).
-				SetUpdatedAt(b.now))
+			// The checks ent's builders would run.
+			if err := errors.Join(contact.WaIDValidator(r.waID), contact.UserIDValidator(r.userID)); err != nil {
+				return nil, fmt.Errorf("storing contact %q: %w", r.waID, err)
+			}
+			var last any // NULL when only system messages came
+			if r.lastInbound != nil {
+				last = *r.lastInbound
+			}
+			insert.Values(r.info.AccountID, r.info.ID, r.waID, r.profileName, r.userID, last, b.now, b.now)
 		}
-		err := tx.Contact.CreateBulk(creates...).
-			OnConflict(sql.ConflictColumns(contact.FieldIntegrationID, contact.FieldWaID), sql.ResolveWith(mergeContact)).
-			Exec(ctx)
-		if err != nil {
+		insert.OnConflict(sql.ConflictColumns(contact.FieldIntegrationID, contact.FieldWaID), sql.ResolveWith(mergeContact)).
+			Returning(contact.FieldID, contact.FieldIntegrationID, contact.FieldWaID)
+		if err := scanContactIDs(ctx, tx, insert, ids); err != nil {
 			return nil, fmt.Errorf("storing contacts: %w", err)
 		}
 	}
-	return b.contactIDs(ctx, tx, rows)
+	return ids, nil
+}
+
+func scanContactIDs(ctx context.Context, tx *ent.Tx, insert *sql.InsertBuilder, ids map[contactKey]int) error {
+	query, args, err := insert.QueryErr()
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int
+		var k contactKey
+		if err := rows.Scan(&id, &k.integrationID, &k.waID); err != nil {
+			return err
+		}
+		ids[k] = id
+	}
+	return rows.Err()
 }
 
 // mergeContact is the ON CONFLICT update of a known contact: a profile
@@ -188,39 +227,12 @@ func (b *batch) contactRows(fresh []inboundItem) []*contactRow {
 	return rows
 }
 
-func (b *batch) contactIDs(ctx context.Context, tx *ent.Tx, rows []*contactRow) (map[contactKey]int, error) {
-	ids := make(map[contactKey]int, len(rows))
-	integrations, groups := byIntegration(rows, func(r *contactRow) int { return r.info.ID })
-	for _, id := range integrations {
-		group := groups[id]
-		for lo := 0; lo < len(group); lo += insertChunk {
-			hi := min(lo+insertChunk, len(group))
-			waIDs := make([]string, 0, hi-lo)
-			for _, r := range group[lo:hi] {
-				waIDs = append(waIDs, r.waID)
-			}
-			var found []struct {
-				ID   int    `json:"id"`
-				WaID string `json:"wa_id"`
-			}
-			err := tx.Contact.Query().
-				Where(contact.IntegrationID(id), contact.WaIDIn(waIDs...)).
-				Select(contact.FieldID, contact.FieldWaID).
-				Scan(ctx, &found)
-			if err != nil {
-				return nil, fmt.Errorf("reading contact ids: %w", err)
-			}
-			for _, f := range found {
-				ids[contactKey{id, f.WaID}] = f.ID
-			}
-		}
-	}
-	return ids, nil
-}
-
 // insertMessages stores the fresh messages as the inbox: RECEIVED and due
-// now, for the conversation workers to claim.
-func (b *batch) insertMessages(ctx context.Context, tx *ent.Tx, fresh []inboundItem, contacts map[contactKey]int) error {
+// now, for the conversation workers to claim. It returns how many rows the
+// insert added: ON CONFLICT DO NOTHING skips a wamid stored before, and ent
+// returns ids for the added rows only.
+func (b *batch) insertMessages(ctx context.Context, tx *ent.Tx, fresh []inboundItem, contacts map[contactKey]int) (int, error) {
+	inserted := 0
 	for lo := 0; lo < len(fresh); lo += insertChunk {
 		hi := min(lo+insertChunk, len(fresh))
 		creates := make([]*ent.MessageCreate, 0, hi-lo)
@@ -247,14 +259,20 @@ func (b *batch) insertMessages(ctx context.Context, tx *ent.Tx, fresh []inboundI
 			creates = append(creates, c)
 			b.touched[it.info.ID] = true
 		}
-		err := tx.Message.CreateBulk(creates...).
-			OnConflict(sql.ConflictColumns(message.FieldIntegrationID, message.FieldWamid), sql.DoNothing()).
-			Exec(ctx)
+		// Through ent, not SQL, so that its hooks announce the new messages.
+		bulk := tx.Message.CreateBulk(creates...)
+		bulk.OnConflict(sql.ConflictColumns(message.FieldIntegrationID, message.FieldWamid), sql.DoNothing())
+		nodes, err := bulk.Save(ctx)
 		if err != nil {
-			return fmt.Errorf("storing messages: %w", err)
+			return 0, fmt.Errorf("storing messages: %w", err)
+		}
+		for _, n := range nodes {
+			if n.ID != 0 {
+				inserted++
+			}
 		}
 	}
-	return nil
+	return inserted, nil
 }
 
 // storeStatuses keeps every status receipt (a redelivered one is a no-op)

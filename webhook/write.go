@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/intalos/integrations/ent"
@@ -32,12 +33,25 @@ func (h *Handler) writeJobs(jobs []*job) error {
 	return nil
 }
 
+// errStoredBefore: a batch stored as all new held a message stored before.
+var errStoredBefore = errors.New("batch holds a message stored before")
+
+// writeBatch stores b, first as all new (no query for stored messages),
+// and again, reading which are stored, when that held a redelivery.
 func (h *Handler) writeBatch(ctx context.Context, b *batch) (outcome, error) {
+	out, err := h.writeBatchTx(ctx, b, false)
+	if errors.Is(err, errStoredBefore) {
+		out, err = h.writeBatchTx(ctx, b, true)
+	}
+	return out, err
+}
+
+func (h *Handler) writeBatchTx(ctx context.Context, b *batch, readStored bool) (outcome, error) {
 	tx, err := h.client.Tx(ctx)
 	if err != nil {
 		return outcome{}, fmt.Errorf("starting transaction: %w", err)
 	}
-	out, err := b.store(ctx, tx)
+	out, err := b.store(ctx, tx, readStored)
 	if err == nil {
 		err = h.touchActivity(ctx, tx, b)
 	}
