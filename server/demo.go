@@ -169,8 +169,8 @@ Intalos Integrations demo is running.
    curl -s %[1]s/graphql -H 'Authorization: Bearer %[3]s' -H 'Content-Type: application/json' \
      -d '{"query": "{ conversations(integrationId: \"%[4]s\") { edges { node { id status contact { waId profileName } } } } }"}'
 
-5. Watch it live: open %[1]s/, set the Authorization header above, and run
-   subscription { messageEvents(integrationId: "%[4]s") { kind message { direction status text } } }
+5. Watch it live (the graphql-ws client, API key in the connection_init payload):
+   (cd docs/watch && npm ci && node watch.mjs %[1]s/graphql %[3]s %[4]s)
 
 Stop with Ctrl-C; the next run reuses the same account, bot and integration.
 `, public, sim, key, integrationID, demoCustomer)
