@@ -9,6 +9,7 @@ import (
 	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/secrets"
 	"github.com/intalos/integrations/internal/store"
+	"github.com/intalos/integrations/internal/wakeup"
 )
 
 // Options configure an Alerter. Zero values select the defaults.
@@ -59,7 +60,7 @@ type Alerter struct {
 	db     *store.DB
 	mailer Mailer
 	opts   Options
-	wake   chan struct{}
+	wake   wakeup.Signal
 }
 
 // New returns an Alerter sending through mailer. A nil mailer (no SMTP_URL)
@@ -67,18 +68,13 @@ type Alerter struct {
 // returns ErrNoMailer.
 func New(db *store.DB, mailer Mailer, opts Options) *Alerter {
 	opts.defaults()
-	return &Alerter{db: db, mailer: mailer, opts: opts, wake: make(chan struct{}, 1)}
+	return &Alerter{db: db, mailer: mailer, opts: opts, wake: wakeup.New()}
 }
 
 // Wake asks Run to look at the error log now instead of at the next poll.
 // It never blocks. While Run is backing off from a failing SMTP server,
 // wake-ups wait for the backoff to end.
-func (a *Alerter) Wake() {
-	select {
-	case a.wake <- struct{}{}:
-	default:
-	}
-}
+func (a *Alerter) Wake() { a.wake.Wake() }
 
 // Run sends alerts until ctx ends, then returns nil.
 func (a *Alerter) Run(ctx context.Context) error {
@@ -93,7 +89,7 @@ func (a *Alerter) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		wait, wake := a.opts.PollInterval, a.wake
+		wait, wake := a.opts.PollInterval, a.wake.C()
 		if err != nil {
 			backoff = min(max(2*backoff, a.opts.RetryMin), a.opts.RetryMax)
 			wait, wake = backoff, nil

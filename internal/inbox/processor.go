@@ -15,6 +15,7 @@ import (
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/flowengine"
 	"github.com/intalos/integrations/internal/tenant"
+	"github.com/intalos/integrations/internal/wakeup"
 )
 
 // Options tune a Processor. Zero fields take the defaults.
@@ -76,7 +77,7 @@ type Processor struct {
 	opts     Options
 	log      *slog.Logger
 	versions *lru.Cache[int, *flowengine.Definition]
-	wake     chan struct{}
+	wake     wakeup.Signal
 	busy     busySet
 
 	// beforeCommit, when set by tests, runs just before a processing
@@ -97,19 +98,14 @@ func New(client *ent.Client, engine *flowengine.Engine, opts Options) *Processor
 		opts:     opts,
 		log:      opts.Logger,
 		versions: cache,
-		wake:     make(chan struct{}, 1),
+		wake:     wakeup.New(),
 		busy:     busySet{m: make(map[int]bool)},
 	}
 }
 
 // Wake tells an idle worker that messages were stored. It never blocks:
 // a wake-up already pending covers this one.
-func (p *Processor) Wake() {
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
+func (p *Processor) Wake() { p.wake.Wake() }
 
 // Run processes messages until ctx ends, then waits for the workers and
 // returns nil. Unfinished transactions roll back and are claimed again later.
@@ -131,29 +127,13 @@ func (p *Processor) Run(ctx context.Context) error {
 // work is one worker: process while there is work, else wait for a wake-up
 // or the poll.
 func (p *Processor) work(ctx context.Context) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
+	wakeup.Loop(ctx, p.wake, p.opts.PollInterval, func(ctx context.Context) bool {
 		did, err := p.processNext(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			p.log.Error("inbox: processing", "err", err)
 		}
-		if did {
-			// Let another idle worker look too, so that a burst fans out.
-			p.Wake()
-			continue
-		}
-		timer.Reset(p.opts.PollInterval)
-		select {
-		case <-ctx.Done():
-			return
-		case <-p.wake:
-		case <-timer.C:
-		}
-	}
+		return did
+	})
 }
 
 // busySet is the contacts being processed by this process's workers.

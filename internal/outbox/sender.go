@@ -10,6 +10,7 @@ import (
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/internal/secrets"
 	"github.com/intalos/integrations/internal/tenant"
+	"github.com/intalos/integrations/internal/wakeup"
 	"github.com/intalos/integrations/internal/whatsapp"
 )
 
@@ -65,7 +66,7 @@ type Sender struct {
 	box    *secrets.Box
 	opts   Options
 	log    *slog.Logger
-	wake   chan struct{}
+	wake   wakeup.Signal
 	rates  rateSet
 
 	// Set by tests to stop a send as a crash would: beforeCall runs after
@@ -84,18 +85,13 @@ func New(client *ent.Client, wa *whatsapp.Client, box *secrets.Box, opts Options
 		box:    box,
 		opts:   opts,
 		log:    opts.Logger,
-		wake:   make(chan struct{}, 1),
+		wake:   wakeup.New(),
 		rates:  rateSet{m: make(map[string]float64)},
 	}
 }
 
 // Wake tells an idle worker that messages were queued. It never blocks.
-func (s *Sender) Wake() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
+func (s *Sender) Wake() { s.wake.Wake() }
 
 // Run sends until ctx ends, then waits for the workers and returns nil.
 // Calls in flight are abandoned; their messages are in doubt and resolved
@@ -115,9 +111,7 @@ func (s *Sender) Run(ctx context.Context) error {
 // for), then, on the reading worker, read receipts; it sleeps when both
 // are idle until woken or the poll.
 func (s *Sender) work(ctx context.Context, reader bool) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
+	wakeup.Loop(ctx, s.wake, s.opts.PollInterval, func(ctx context.Context) bool {
 		sent, err := s.sendNext(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("outbox: sending", "err", err)
@@ -128,21 +122,8 @@ func (s *Sender) work(ctx context.Context, reader bool) {
 				s.log.Error("outbox: read receipts", "err", err)
 			}
 		}
-		if ctx.Err() != nil {
-			return
-		}
-		if sent || reads > 0 {
-			s.Wake() // let another idle worker look too
-			continue
-		}
-		timer.Reset(s.opts.PollInterval)
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wake:
-		case <-timer.C:
-		}
-	}
+		return sent || reads > 0
+	})
 }
 
 func (s *Sender) now() time.Time { return s.opts.Now().UTC() }
