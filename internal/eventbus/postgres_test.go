@@ -7,25 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/intalos/integrations/ent/testdb"
 )
 
-// testDSN returns TEST_DATABASE_URL, or skips the test when it is unset
-// (unless INTALOS_REQUIRE_POSTGRES=1, as in CI, which turns that into a
-// failure).
+// testDSN connects to the test server through the shared helper, which
+// skips without TEST_DATABASE_URL (a failure with INTALOS_REQUIRE_POSTGRES=1).
+// Notification channels are database-wide; tests use unique channel names.
 func testDSN(t *testing.T) string {
 	t.Helper()
-	dsn := os.Getenv("TEST_DATABASE_URL")
-	if dsn == "" {
-		if os.Getenv("INTALOS_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("TEST_DATABASE_URL is unset but INTALOS_REQUIRE_POSTGRES=1")
-		}
-		t.Skip("PostgreSQL tests need TEST_DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	}
-	return dsn
+	return testdb.PostgresSource(t).DSN
 }
 
 // uniqueName makes channel and application names that cannot collide
