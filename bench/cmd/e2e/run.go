@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/intalos/integrations/bench/internal/benchkit"
@@ -11,53 +9,16 @@ import (
 )
 
 func run(o options) error {
-	tmp, err := os.MkdirTemp("", "e2e-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	db, err := benchkit.FreshDatabase(o.db, o.adminDSN, tmp, "bench_e2e")
-	if err != nil {
-		return err
-	}
-	defer db.Drop()
-	fmt.Println(benchkit.Machine(db.Line))
-	fmt.Printf("command: go run ./bench/cmd/e2e %s\n", strings.Join(os.Args[1:], " "))
-
-	bin := o.serverBin
-	if bin == "" {
-		if bin, err = benchkit.BuildServer(tmp); err != nil {
-			return err
-		}
-	}
 	rep := newReplies()
-	meta, err := benchkit.StartMeta(rep.observe)
+	env, err := benchkit.Setup(benchkit.EnvConfig{
+		Tool: "e2e", DBPrefix: "bench_e2e", Dialect: o.db, AdminDSN: o.adminDSN, ServerBin: o.serverBin,
+		Instances: o.instances, OnRequest: rep.observe,
+	})
 	if err != nil {
 		return err
 	}
-	defer meta.Close()
-	cfg, err := benchkit.NewServerConfig(bin, db.URL, meta.URL)
-	if err != nil {
-		return err
-	}
-	var servers []*benchkit.Process
-	defer func() {
-		for _, s := range servers {
-			s.Stop()
-		}
-	}()
-	for range o.instances {
-		s, err := benchkit.StartServer(cfg, tmp)
-		if err != nil {
-			return err
-		}
-		servers = append(servers, s)
-	}
-	key, err := servers[0].FirstAPIKey()
-	if err != nil {
-		return err
-	}
-	numbers, err := setUp(o, meta, benchkit.GraphQL{Base: servers[0].Base(), Key: key}, servers)
+	defer env.Close()
+	numbers, err := setUp(o, env.Meta, env.GraphQL(), env.Servers)
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/intalos/integrations/bench/internal/benchkit"
@@ -18,43 +16,14 @@ const integrationsList = `{ integrations(first: 100) { totalCount
 	pageInfo { hasNextPage endCursor } } }`
 
 func run(o options) error {
-	tmp, err := os.MkdirTemp("", "gqlreads-")
+	env, err := benchkit.Setup(benchkit.EnvConfig{
+		Tool: "gqlreads", DBPrefix: "bench_gql", Dialect: o.db, AdminDSN: o.adminDSN, ServerBin: o.serverBin,
+	})
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	db, err := benchkit.FreshDatabase(o.db, o.adminDSN, tmp, "bench_gql")
-	if err != nil {
-		return err
-	}
-	defer db.Drop()
-	fmt.Println(benchkit.Machine(db.Line))
-	fmt.Printf("command: go run ./bench/cmd/gqlreads %s\n", strings.Join(os.Args[1:], " "))
-
-	bin := o.serverBin
-	if bin == "" {
-		if bin, err = benchkit.BuildServer(tmp); err != nil {
-			return err
-		}
-	}
-	meta, err := benchkit.StartMeta(nil)
-	if err != nil {
-		return err
-	}
-	defer meta.Close()
-	cfg, err := benchkit.NewServerConfig(bin, db.URL, meta.URL)
-	if err != nil {
-		return err
-	}
-	srv, err := benchkit.StartServer(cfg, tmp)
-	if err != nil {
-		return err
-	}
-	defer srv.Stop()
-	first, err := srv.FirstAPIKey()
-	if err != nil {
-		return err
-	}
+	defer env.Close()
+	srv, first := env.Server(), env.Key
 	keys, err := createKeys(benchkit.GraphQL{Base: srv.Base(), Key: first}, o.keys)
 	if err != nil {
 		return err
@@ -66,7 +35,7 @@ func run(o options) error {
 		return err
 	}
 
-	src, err := store.ParseURL(db.URL, tmp)
+	src, err := store.ParseURL(env.DB.URL, env.Dir)
 	if err != nil {
 		return err
 	}

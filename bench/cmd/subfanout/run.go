@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,42 +30,14 @@ type level struct {
 }
 
 func run(o options) error {
-	tmp, err := os.MkdirTemp("", "subfanout-")
+	env, err := benchkit.Setup(benchkit.EnvConfig{
+		Tool: "subfanout", DBPrefix: "bench_sub", Dialect: o.db, AdminDSN: o.adminDSN, ServerBin: o.serverBin,
+	})
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	db, err := benchkit.FreshDatabase(o.db, o.adminDSN, tmp, "bench_sub")
-	if err != nil {
-		return err
-	}
-	defer db.Drop()
-	fmt.Println(benchkit.Machine(db.Line))
-	fmt.Printf("command: go run ./bench/cmd/subfanout %s\n", strings.Join(os.Args[1:], " "))
-	bin := o.serverBin
-	if bin == "" {
-		if bin, err = benchkit.BuildServer(tmp); err != nil {
-			return err
-		}
-	}
-	meta, err := benchkit.StartMeta(nil)
-	if err != nil {
-		return err
-	}
-	defer meta.Close()
-	cfg, err := benchkit.NewServerConfig(bin, db.URL, meta.URL)
-	if err != nil {
-		return err
-	}
-	srv, err := benchkit.StartServer(cfg, tmp)
-	if err != nil {
-		return err
-	}
-	defer srv.Stop()
-	key, err := srv.FirstAPIKey()
-	if err != nil {
-		return err
-	}
+	defer env.Close()
+	srv, key := env.Server(), env.Key
 	// The bot ignores the load's senders: the only events are the INBOUND
 	// ones measured (and status changes, which subscribers skip).
 	settings := map[string]any{"triggerRecipients": []string{"4900000000000"}}

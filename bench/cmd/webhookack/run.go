@@ -24,50 +24,21 @@ type results struct {
 }
 
 func run(o options) error {
-	tmp, err := os.MkdirTemp("", "webhookack-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-
-	db, err := benchkit.FreshDatabase(o.db, o.adminDSN, tmp, "bench_ack")
-	if err != nil {
-		return err
-	}
-	defer db.Drop()
-	fmt.Println(benchkit.Machine(db.Line))
-	fmt.Printf("command: go run ./bench/cmd/webhookack %s\n", strings.Join(os.Args[1:], " "))
-
-	bin := o.serverBin
-	if bin == "" {
-		if bin, err = benchkit.BuildServer(tmp); err != nil {
-			return err
-		}
-	}
 	var sends atomic.Int64
-	meta, err := benchkit.StartMeta(func(e whatsapptest.LogEntry) {
+	countSends := func(e whatsapptest.LogEntry) {
 		if e.Kind == whatsapptest.KindSend && e.Status == http.StatusOK {
 			sends.Add(1)
 		}
+	}
+	env, err := benchkit.Setup(benchkit.EnvConfig{
+		Tool: "webhookack", DBPrefix: "bench_ack", Dialect: o.db, AdminDSN: o.adminDSN, ServerBin: o.serverBin,
+		OnRequest: countSends,
 	})
 	if err != nil {
 		return err
 	}
-	defer meta.Close()
-
-	cfg, err := benchkit.NewServerConfig(bin, db.URL, meta.URL)
-	if err != nil {
-		return err
-	}
-	srv, err := benchkit.StartServer(cfg, tmp)
-	if err != nil {
-		return err
-	}
-	defer srv.Stop()
-	key, err := srv.FirstAPIKey()
-	if err != nil {
-		return err
-	}
+	defer env.Close()
+	srv, key := env.Server(), env.Key
 	g := benchkit.GraphQL{Base: srv.Base(), Key: key}
 	// An integration is active only with a published bot. With -bot
 	// ignored, only a number the load never uses may start it.
