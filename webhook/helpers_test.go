@@ -23,6 +23,7 @@ import (
 	"github.com/intalos/integrations/internal/secrets"
 	"github.com/intalos/integrations/internal/store"
 	"github.com/intalos/integrations/internal/tenant"
+	"github.com/intalos/integrations/internal/testclock"
 )
 
 // env is a webhook Handler served over real HTTP on a test database.
@@ -33,7 +34,7 @@ type env struct {
 	box      *secrets.Box
 	handler  *Handler
 	server   *httptest.Server
-	clock    *fakeClock
+	clock    *testclock.Clock
 	registry *prometheus.Registry
 	wakes    *counter
 	account  int
@@ -52,23 +53,6 @@ type testLog struct{ t testing.TB }
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
-}
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 type counter struct {
@@ -100,7 +84,7 @@ func newEnv(t testing.TB, db *store.DB, opts ...func(*Options)) *env {
 	}
 	e := &env{
 		t: t, db: db, client: db.Client, box: box,
-		clock:    &fakeClock{now: time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)},
+		clock:    testclock.New(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)),
 		registry: prometheus.NewRegistry(),
 		wakes:    &counter{},
 	}

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/intalos/integrations/internal/secrets"
 	"github.com/intalos/integrations/internal/store"
 	"github.com/intalos/integrations/internal/tenant"
+	"github.com/intalos/integrations/internal/testclock"
 	"github.com/intalos/integrations/internal/whatsapp"
 	"github.com/intalos/integrations/internal/whatsapp/whatsapptest"
 	"github.com/intalos/integrations/webhook"
@@ -34,23 +34,12 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
 // env is a database, Meta's simulator and the real webhook handler.
 type env struct {
 	t       *testing.T
 	db      *store.DB
 	box     *secrets.Box
-	clock   *clock
+	clock   *testclock.Clock
 	sim     *whatsapptest.Server
 	meta    *whatsapp.Client
 	hooks   *httptest.Server
@@ -65,7 +54,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+	clk := testclock.New(time.Now().UTC().Truncate(time.Second))
 	sim := whatsapptest.NewServer(t, whatsapptest.Config{Now: clk.Now})
 	sim.AddApp("app-1", appSecret)
 	mux := http.NewServeMux()

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,28 +13,13 @@ import (
 	"github.com/intalos/integrations/internal/secrets"
 	"github.com/intalos/integrations/internal/store"
 	"github.com/intalos/integrations/internal/tenant"
+	"github.com/intalos/integrations/internal/testclock"
 )
 
+// newClock starts every test at the same instant.
+func newClock() *testclock.Clock { return testclock.New(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)) }
+
 func sysCtx() context.Context { return tenant.AsSystem(context.Background()) }
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func randomHex(n int) string {
 	b := make([]byte, n)

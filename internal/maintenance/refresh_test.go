@@ -12,6 +12,7 @@ import (
 	"github.com/intalos/integrations/ent/testdb"
 	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/store"
+	"github.com/intalos/integrations/internal/testclock"
 	"github.com/intalos/integrations/internal/whatsapp"
 	"github.com/intalos/integrations/internal/whatsapp/whatsapptest"
 )
@@ -23,7 +24,7 @@ type meta struct {
 	attempts int
 }
 
-func newMeta(t *testing.T, clk *clock) *meta {
+func newMeta(t *testing.T, clk *testclock.Clock) *meta {
 	m := &meta{}
 	m.Server = whatsapptest.NewServer(t, whatsapptest.Config{Now: clk.Now, Log: func(e whatsapptest.LogEntry) {
 		if e.Kind == whatsapptest.KindTokenExchange {
