@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"regexp"
 	"time"
 
 	"entgo.io/ent"
@@ -9,10 +8,9 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
-)
 
-// apiVersionPattern is the shape of a Graph API version, e.g. v21.0.
-var apiVersionPattern = regexp.MustCompile(`^v[0-9]{1,3}\.[0-9]{1,2}$`)
+	"github.com/intalos/integrations/internal/whatsapp"
+)
 
 // Integration connects one WhatsApp Business phone number to a bot.
 //
@@ -42,7 +40,7 @@ func (Integration) Fields() []ent.Field {
 		field.String("verify_token_sealed").Sensitive().NotEmpty(),
 		field.String("verify_token_fingerprint").Sensitive().NotEmpty().
 			Comment("keyed hash of the verify token, to refuse reuse within an account without decrypting"),
-		field.String("api_version").Default("v21.0").Match(apiVersionPattern),
+		field.String("api_version").Default(whatsapp.DefaultAPIVersion).Match(whatsapp.APIVersionPattern),
 
 		field.Bool("alerts_enabled").Default(false),
 		field.String("alert_email").Default("").MaxLen(254),

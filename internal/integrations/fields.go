@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/intalos/integrations/internal/whatsapp"
 )
 
 // Fields are an integration's editable values. A nil field is left as it
@@ -57,7 +59,6 @@ const (
 )
 
 var (
-	apiVersionPattern   = regexp.MustCompile(`^v[0-9]{1,3}\.[0-9]{1,2}$`)
 	metaIDPattern       = regexp.MustCompile(`^[0-9]+$`)
 	templateNamePattern = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
 	languagePattern     = regexp.MustCompile(`^[a-z]{2,3}(_[A-Z]{2})?$`)
@@ -153,7 +154,7 @@ func (f *Fields) check(create bool) error {
 	case len(*v) > maxVerifyTokenLen:
 		c.add("verifyToken", "must be at most %d characters", maxVerifyTokenLen)
 	}
-	if v := f.APIVersion; v != nil && !apiVersionPattern.MatchString(*v) {
+	if v := f.APIVersion; v != nil && !whatsapp.APIVersionPattern.MatchString(*v) {
 		c.add("apiVersion", "must look like v21.0")
 	}
 	f.Settings.check(&c)

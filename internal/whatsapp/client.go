@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -19,6 +20,10 @@ const DefaultBaseURL = "https://graph.facebook.com"
 
 // DefaultAPIVersion is used when Credentials.APIVersion is empty.
 const DefaultAPIVersion = "v21.0"
+
+// APIVersionPattern is the shape of a Graph API version, e.g. v21.0: the
+// schema and the management API both check stored versions against it.
+var APIVersionPattern = regexp.MustCompile(`^v[0-9]{1,3}\.[0-9]{1,2}$`)
 
 // maxResponseBytes caps JSON responses we read; Graph answers are small, and
 // an unbounded read would let a broken proxy exhaust memory.
