@@ -93,12 +93,14 @@ func saveConversation(ctx context.Context, tx *ent.Tx, integ *ent.Integration, c
 		}
 		return conv, nil
 	}
-	upd := tx.Conversation.UpdateOneID(conv.ID).SetState(state).SetStatus(status)
+	// conv is ACTIVE: its status changes only when the flow ends, and only
+	// a change is set, so dashboards hear of it once rather than per message.
+	upd := tx.Conversation.UpdateOneID(conv.ID).SetState(state)
 	if at.After(conv.LastActivityAt) {
 		upd.SetLastActivityAt(at)
 	}
 	if res.Ended {
-		upd.SetEndedAt(at)
+		upd.SetStatus(status).SetEndedAt(at)
 	}
 	conv, err = upd.Save(ctx)
 	if err != nil {
