@@ -2,12 +2,13 @@ package webhook
 
 import (
 	"bytes"
-	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/segmentio/encoding/json"
 )
 
 // flexString reads a JSON string or number as text. Meta sends ids and

@@ -27,6 +27,11 @@ func FuzzParsePayload(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// The parser's decoder is not the standard library's: it must
+		// not accept what the standard library calls invalid.
+		if !json.Valid(body) {
+			t.Fatalf("invalid JSON %q accepted", body)
+		}
 		for _, c := range p.Changes {
 			if c.Field == "" || len(c.Field) > maxFieldLen {
 				t.Fatalf("field %q accepted", c.Field)

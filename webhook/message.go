@@ -1,8 +1,9 @@
 package webhook
 
 import (
-	"encoding/json"
 	"fmt"
+
+	"github.com/segmentio/encoding/json"
 )
 
 type wireContact struct {

@@ -1,10 +1,11 @@
 package webhook
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/segmentio/encoding/json"
 )
 
 // Payload is a webhook body, flattened: every entry × change in order.
