@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -36,7 +37,7 @@ func BenchmarkSubscribers10k(b *testing.B) {
 	if s := os.Getenv("INTALOS_BENCH_SUBSCRIBERS"); s != "" {
 		n, _ = strconv.Atoi(s)
 	}
-	e, bus := newLiveEnv(b, testdb.SQLite(b), graph.HandlerConfig{})
+	e, live := newLiveEnv(b, testdb.SQLite(b), graph.HandlerConfig{})
 	w := e.world("A", "100000001")
 	base := memInUse()
 
@@ -57,9 +58,19 @@ func BenchmarkSubscribers10k(b *testing.B) {
 		cmd.Wait()
 	}()
 	lines := bufio.NewScanner(stdout)
-	bus.await(b, n)
+	live.await(b, n)
 	time.Sleep(time.Second) // let every connection go idle
 	perSub := float64(memInUse()-base) / float64(n)
+	if path := os.Getenv("INTALOS_BENCH_HEAPPROFILE"); path != "" {
+		writeHeapProfile(b, path)
+	}
+
+	if path := os.Getenv("INTALOS_BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		must2(b, err)
+		must2(b, pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
 
 	var all, each []time.Duration
 	i := 0
@@ -188,6 +199,18 @@ func memInUse() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc + m.StackInuse
+}
+
+// writeHeapProfile writes the server's live heap, to see what idle
+// subscriptions hold.
+func writeHeapProfile(tb testing.TB, path string) {
+	f, err := os.Create(path)
+	must2(tb, err)
+	defer f.Close()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	tb.Logf("goroutines %d, stacks %d B, heap %d B", runtime.NumGoroutine(), m.StackInuse, m.HeapAlloc)
+	must2(tb, pprof.Lookup("heap").WriteTo(f, 0))
 }
 
 func must2(tb testing.TB, err error) {

@@ -7,6 +7,8 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/flowengine"
 	"github.com/intalos/integrations/internal/eventbus"
@@ -36,6 +38,9 @@ type Deps struct {
 	// Alerts sends sendTestAlert's email; *alerts.Alerter. Without one,
 	// sendTestAlert answers FAILED_PRECONDITION, as without SMTP_URL.
 	Alerts AlertTester
+	// Registerer receives the API's metrics (live subscriptions); nil
+	// registers none.
+	Registerer prometheus.Registerer
 }
 
 // AlertTester emails an integration's alert address now. It reads the
@@ -59,6 +64,7 @@ type Resolver struct {
 	changed   func(ctx context.Context, integrationID int)
 	bus       eventbus.Bus
 	reloads   *reloads
+	subs      *subscriptions
 }
 
 // NewResolver returns the root resolver.
@@ -71,7 +77,7 @@ func NewResolver(d Deps) *Resolver {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Resolver{
+	r := &Resolver{
 		client:    d.Client,
 		db:        opDB{root: d.Client},
 		svc:       integrations.New(d.Box, d.WhatsApp, d.Flow),
@@ -85,6 +91,8 @@ func NewResolver(d Deps) *Resolver {
 		bus:       d.Bus,
 		reloads:   newReloads(d.Client),
 	}
+	r.subs = newSubscriptions(r, d.Registerer)
+	return r
 }
 
 // read returns the client for reads: the mutation's transaction when one is

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"runtime"
@@ -13,6 +14,7 @@ import (
 	"github.com/intalos/integrations/ent/message"
 	"github.com/intalos/integrations/ent/testdb"
 	"github.com/intalos/integrations/graph"
+	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/gqlws"
 	"github.com/intalos/integrations/internal/store"
 )
@@ -32,16 +34,16 @@ const (
 // connections leaves no goroutine behind.
 func TestSubscriptions(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		e, bus := newLiveEnv(t, db, graph.HandlerConfig{})
+		e, live := newLiveEnv(t, db, graph.HandlerConfig{})
 		a := e.world("A", "100000001")
 		b := e.world("B", "200000002")
 		for _, proto := range protocols {
-			t.Run(proto, func(t *testing.T) { testSubscriptions(t, e, bus, a, b, proto) })
+			t.Run(proto, func(t *testing.T) { testSubscriptions(t, e, live, a, b, proto) })
 		}
 	})
 }
 
-func testSubscriptions(t *testing.T, e *env, bus *countingBus, a, b *world, proto string) {
+func testSubscriptions(t *testing.T, e *env, live *liveSubs, a, b *world, proto string) {
 	base := runtime.NumGoroutine()
 	c := e.db.Client
 	ai, ac := gid("Integration", a.integration.ID), gid("Conversation", a.conversation.ID)
@@ -49,7 +51,7 @@ func testSubscriptions(t *testing.T, e *env, bus *countingBus, a, b *world, prot
 	must(t, err)
 	cb, err := dialWS(t, e.srv.URL, proto, map[string]any{"apiKey": b.key})
 	must(t, err)
-	before := int(bus.n.Load())
+	before := live.count()
 	ca.subscribe("act", subActivity, nil)
 	ca.subscribe("msg", subMessages, map[string]any{"i": ai})
 	ca.subscribe("conv", subMessages, map[string]any{"i": ai, "c": ac})
@@ -57,7 +59,7 @@ func testSubscriptions(t *testing.T, e *env, bus *countingBus, a, b *world, prot
 	cb.subscribe("act", subActivity, nil)
 	cb.subscribe("msg", subMessages, map[string]any{"i": gid("Integration", b.integration.ID)})
 	cb.subscribe("err", subErrors, nil)
-	bus.await(t, before+7)
+	live.await(t, before+7)
 
 	// An outbound message through every status, as the outbox and the
 	// webhook write them: by predicate and by id.
@@ -277,7 +279,7 @@ func TestWebsocketInitTimeout(t *testing.T) {
 // subscribed to the same events carry on.
 func TestStalledClient(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		e, bus := newLiveEnv(t, db, graph.HandlerConfig{WebsocketSendQueue: 8})
+		e, live := newLiveEnv(t, db, graph.HandlerConfig{WebsocketSendQueue: 8})
 		a := e.world("A", "100000001")
 		base := runtime.NumGoroutine()
 		vars := map[string]any{"i": gid("Integration", a.integration.ID)}
@@ -293,7 +295,7 @@ func TestStalledClient(t *testing.T) {
 		healthy, err := dialWS(t, e.srv.URL, gqlws.ProtocolGraphQLTransportWS, bearer(a.key))
 		must(t, err)
 		healthy.subscribe("msg", subMessages, vars)
-		bus.await(t, 2)
+		live.await(t, 2)
 
 		// Enough big messages to fill the socket buffers many times over,
 		// one transaction each, as the outbox commits them. The healthy
@@ -341,4 +343,42 @@ func TestStalledClient(t *testing.T) {
 		closeIdle()
 		settleGoroutines(t, base)
 	})
+}
+
+// TestSubscriptionFallsBehind: when the events of a filter come faster
+// than they can be reloaded, every subscription sharing them is closed
+// with SLOW_SUBSCRIBER (a refetch is due), and subscribing again works.
+func TestSubscriptionFallsBehind(t *testing.T) {
+	e, live := newLiveEnv(t, testdb.SQLite(t), graph.HandlerConfig{})
+	a := e.world("A", "100000001")
+	vars := map[string]any{"i": gid("Integration", a.integration.ID)}
+	// More events at once than the bus buffers for one filter.
+	burst := make([]eventbus.Event, 1000)
+	for i := range burst {
+		burst[i] = eventbus.Event{Kind: eventbus.KindMessageStatus, AccountID: a.account,
+			IntegrationID: a.integration.ID, MessageID: 1<<30 + i, Status: "SENT"}
+	}
+	for _, proto := range protocols {
+		c, err := dialWS(t, e.srv.URL, proto, bearer(a.key))
+		must(t, err)
+		before := live.count()
+		c.subscribe("1", subMessages, vars)
+		c.subscribe("2", subMessages, vars)
+		live.await(t, before+2)
+		must(t, live.bus.Publish(context.Background(), burst...))
+		for _, id := range []string{"1", "2"} {
+			if r := c.next(id); len(r.Errors) != 1 || r.Errors[0].code() != graph.CodeSlowSubscriber {
+				t.Fatalf("%s %s: %s %+v, want %s", proto, id, r.Type, r.Errors, graph.CodeSlowSubscriber)
+			}
+		}
+
+		c.subscribe("3", subMessages, vars)
+		live.await(t, 1)
+		must(t, e.db.Client.Message.Create().SetAccountID(a.account).SetIntegrationID(a.integration.ID).
+			SetDirection(message.DirectionOUTBOUND).SetType("text").SetText("after").SetStatus(message.StatusQUEUED).Exec(sys()))
+		if ev := c.event("3", "messageEvents"); str(ev, "message.text") != "after" {
+			t.Errorf("%s: after resubscribing, %v", proto, ev)
+		}
+		c.close()
+	}
 }

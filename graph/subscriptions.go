@@ -2,11 +2,10 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/ent/conversation"
@@ -21,25 +20,48 @@ import (
 const CodeSlowSubscriber = "SLOW_SUBSCRIBER"
 
 // activityInterval is the least time between two last-activity updates of
-// one integration on one subscription.
+// one integration on one subscription (on its feed, which all its
+// subscriptions share).
 const activityInterval = time.Second
 
-// subscriptionBuffer is each subscription's bus buffer: room for the
-// events of a few busy transactions. An idle subscription holds all of it
-// (about 4 KiB), so it stays at the bus default.
+// subscriptionBuffer is the number of events each subscription may have
+// waiting for its client before it is closed as too slow: room for the
+// events of a few busy transactions, at 8 bytes each.
 const subscriptionBuffer = 32
 
-// dedupeSize bounds what a subscription remembers to drop an event it
-// already sent (the same change published twice, e.g. by a worker and by
-// the ent hooks).
+// dedupeSize bounds what a feed remembers to drop an event it already
+// sent (the same change published twice, e.g. by a worker and by the ent
+// hooks).
 const dedupeSize = 256
 
-// stream subscribes the caller's account to f and forwards what convert
-// makes of each event (nothing when it reports false) until ctx ends or
-// the subscription falls behind. Authorise before calling it: it starts
-// the subscription's one goroutine.
-func stream[T any](ctx context.Context, r *Resolver, f eventbus.Filter, opts []eventbus.SubscribeOption,
-	convert func(ctx context.Context, ev eventbus.Event) (T, bool)) (<-chan T, error) {
+// subscriptions holds the feeds of the three subscription fields.
+type subscriptions struct {
+	activity *feeds[*model.IntegrationActivityEvent]
+	messages *feeds[*model.MessageEvent]
+	errors   *feeds[*model.IntegrationErrorEvent]
+}
+
+func newSubscriptions(r *Resolver, reg prometheus.Registerer) *subscriptions {
+	live := prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "intalos", Subsystem: "graphql", Name: "subscriptions",
+		Help: "Live GraphQL subscriptions on this instance.",
+	})
+	if reg != nil {
+		reg.MustRegister(live)
+	}
+	coalesce := eventbus.WithCoalescing(activityInterval, eventbus.PerIntegration(eventbus.KindIntegrationActivity))
+	return &subscriptions{
+		activity: newFeeds(r.bus, live, []string{eventbus.KindIntegrationChanged, eventbus.KindIntegrationActivity},
+			[]eventbus.SubscribeOption{coalesce}, r.activityConverter),
+		messages: newFeeds(r.bus, live, []string{eventbus.KindMessageInbound, eventbus.KindMessageOutbound, eventbus.KindMessageStatus},
+			nil, r.messageConverter),
+		errors: newFeeds(r.bus, live, []string{eventbus.KindIntegrationError}, nil, r.errorConverter),
+	}
+}
+
+// subscribe joins the caller's account to k's feed in fs. Authorise
+// before calling it.
+func subscribe[T any](ctx context.Context, r *Resolver, fs *feeds[T], k feedKey) (<-chan T, error) {
 	if r.bus == nil {
 		return nil, newError(ctx, CodeFailedPrecondition, "live updates are not available on this server")
 	}
@@ -47,32 +69,31 @@ func stream[T any](ctx context.Context, r *Resolver, f eventbus.Filter, opts []e
 	if !ok {
 		return nil, errUnauthenticated(ctx)
 	}
-	f.AccountID = acct // never from arguments
-	sub, err := r.bus.Subscribe(ctx, f, append(opts, eventbus.WithBuffer(subscriptionBuffer))...)
-	if err != nil {
-		return nil, err
-	}
-	out := make(chan T, 1)
+	k.account = acct // never from arguments
+	return fs.subscribe(ctx, k)
+}
+
+// onOwnStack runs fn, which queries the database, on a goroutine of its
+// own and waits for it. Queries need deep stacks (SQLite's most of all):
+// on the goroutine gqlgen keeps for a subscription's lifetime, the stack
+// they grew would stay, idle, at several times what waiting needs.
+func onOwnStack[T any](fn func() (T, error)) (T, error) {
+	var (
+		v   T
+		err error
+		p   any
+	)
+	done := make(chan struct{})
 	go func() {
-		defer close(out)
-		defer sub.Close()
-		for ev := range sub.C() {
-			v, ok := convert(ctx, ev)
-			if !ok {
-				continue
-			}
-			select {
-			case out <- v:
-			case <-ctx.Done():
-				return
-			}
-		}
-		if errors.Is(sub.Err(), eventbus.ErrSlowSubscriber) {
-			transport.AddSubscriptionError(ctx, newError(ctx, CodeSlowSubscriber,
-				"this subscription fell behind and was closed: subscribe again and refetch"))
-		}
+		defer close(done)
+		defer func() { p = recover() }()
+		v, err = fn()
 	}()
-	return out, nil
+	<-done
+	if p != nil {
+		panic(p) // where gqlgen recovers it
+	}
+	return v, err
 }
 
 // seen remembers recent keys; a small ring, so memory stays fixed.
@@ -110,19 +131,21 @@ func (r *Resolver) optionalIntegration(ctx context.Context, gid *string) (int, e
 }
 
 func (r *Resolver) integrationActivity(ctx context.Context, integrationID *string) (<-chan *model.IntegrationActivityEvent, error) {
-	id, err := r.optionalIntegration(ctx, integrationID)
+	id, err := onOwnStack(func() (int, error) { return r.optionalIntegration(ctx, integrationID) })
 	if err != nil {
 		return nil, err
 	}
+	return subscribe(ctx, r, r.subs.activity, feedKey{integration: id})
+}
+
+func (r *Resolver) activityConverter() converter[*model.IntegrationActivityEvent] {
 	type state struct {
 		kind    model.IntegrationActivityKind
 		updated time.Time
 		active  time.Time
 	}
 	last := map[int]state{}
-	f := eventbus.Filter{IntegrationID: id, Kinds: []string{eventbus.KindIntegrationChanged, eventbus.KindIntegrationActivity}}
-	coalesce := eventbus.WithCoalescing(activityInterval, eventbus.PerIntegration(eventbus.KindIntegrationActivity))
-	return stream(ctx, r, f, []eventbus.SubscribeOption{coalesce}, func(ctx context.Context, ev eventbus.Event) (*model.IntegrationActivityEvent, bool) {
+	return func(ctx context.Context, ev eventbus.Event) (*model.IntegrationActivityEvent, bool) {
 		if ev.Kind == eventbus.KindResync {
 			clear(last)
 			return &model.IntegrationActivityEvent{Kind: model.IntegrationActivityKindResync, Resync: true, At: ev.At}, true
@@ -152,33 +175,46 @@ func (r *Resolver) integrationActivity(ctx context.Context, integrationID *strin
 		last[in.ID] = s
 		out.Integration = in
 		return out, true
-	})
+	}
 }
 
 func (r *Resolver) messageEvents(ctx context.Context, integrationID string, conversationID *string) (<-chan *model.MessageEvent, error) {
-	inID, err := r.existingIntegration(ctx, integrationID)
+	k, err := onOwnStack(func() (feedKey, error) { return r.messageFeedKey(ctx, integrationID, conversationID) })
 	if err != nil {
 		return nil, err
 	}
-	f := eventbus.Filter{IntegrationID: inID, Kinds: []string{eventbus.KindMessageInbound, eventbus.KindMessageOutbound, eventbus.KindMessageStatus}}
+	return subscribe(ctx, r, r.subs.messages, k)
+}
+
+// messageFeedKey authorises messageEvents' arguments.
+func (r *Resolver) messageFeedKey(ctx context.Context, integrationID string, conversationID *string) (feedKey, error) {
+	inID, err := r.existingIntegration(ctx, integrationID)
+	if err != nil {
+		return feedKey{}, err
+	}
+	k := feedKey{integration: inID}
 	if conversationID != nil {
 		convID, err := idOf(ctx, typeConversation, "conversationId", *conversationID)
 		if err != nil {
-			return nil, err
+			return feedKey{}, err
 		}
 		ok, err := r.read(ctx).Conversation.Query().Where(conversation.ID(convID), conversation.IntegrationID(inID)).Exist(ctx)
 		if err != nil || !ok {
-			return nil, orNotFound(ctx, "conversationId", err)
+			return feedKey{}, orNotFound(ctx, "conversationId", err)
 		}
-		f.ConversationID = convID
+		k.conversation = convID
 	}
+	return k, nil
+}
+
+func (r *Resolver) messageConverter() converter[*model.MessageEvent] {
 	type key struct {
 		kind   string
 		id     int
 		status string
 	}
 	sent := newSeen[key]()
-	return stream(ctx, r, f, nil, func(ctx context.Context, ev eventbus.Event) (*model.MessageEvent, bool) {
+	return func(ctx context.Context, ev eventbus.Event) (*model.MessageEvent, bool) {
 		if ev.Kind == eventbus.KindResync {
 			return &model.MessageEvent{Kind: model.MessageEventKindResync, Resync: true, At: ev.At}, true
 		}
@@ -191,7 +227,7 @@ func (r *Resolver) messageEvents(ctx context.Context, integrationID string, conv
 			return nil, false
 		}
 		return messageEvent(ev, m), true
-	})
+	}
 }
 
 func messageEvent(ev eventbus.Event, m *ent.Message) *model.MessageEvent {
@@ -220,13 +256,16 @@ func messageEvent(ev eventbus.Event, m *ent.Message) *model.MessageEvent {
 }
 
 func (r *Resolver) integrationErrorEvents(ctx context.Context, integrationID *string) (<-chan *model.IntegrationErrorEvent, error) {
-	id, err := r.optionalIntegration(ctx, integrationID)
+	id, err := onOwnStack(func() (int, error) { return r.optionalIntegration(ctx, integrationID) })
 	if err != nil {
 		return nil, err
 	}
+	return subscribe(ctx, r, r.subs.errors, feedKey{integration: id})
+}
+
+func (r *Resolver) errorConverter() converter[*model.IntegrationErrorEvent] {
 	sent := newSeen[int]()
-	f := eventbus.Filter{IntegrationID: id, Kinds: []string{eventbus.KindIntegrationError}}
-	return stream(ctx, r, f, nil, func(ctx context.Context, ev eventbus.Event) (*model.IntegrationErrorEvent, bool) {
+	return func(ctx context.Context, ev eventbus.Event) (*model.IntegrationErrorEvent, bool) {
 		if ev.Kind == eventbus.KindResync {
 			return &model.IntegrationErrorEvent{Resync: true, At: ev.At}, true
 		}
@@ -240,7 +279,7 @@ func (r *Resolver) integrationErrorEvents(ctx context.Context, integrationID *st
 		}
 		gid := globalID(typeIntegration, e.IntegrationID)
 		return &model.IntegrationErrorEvent{IntegrationID: &gid, Error: e, At: e.CreatedAt}, true
-	})
+	}
 }
 
 // reloadFailed logs a reload that went wrong; a row deleted meanwhile is

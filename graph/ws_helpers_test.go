@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,11 +8,11 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/intalos/integrations/graph"
 	"github.com/intalos/integrations/internal/eventbus"
@@ -28,40 +27,42 @@ var protocols = []string{gqlws.ProtocolGraphQLTransportWS, gqlws.ProtocolGraphQL
 // waitTimeout bounds every wait for an event.
 const waitTimeout = 10 * time.Second
 
-// countingBus counts subscriptions, so that a test knows when the
-// subscriptions it started are listening.
-type countingBus struct {
-	eventbus.Bus
-	n atomic.Int64
+// liveSubs reads the API's gauge of live subscriptions, so that a test
+// knows when the subscriptions it started are listening.
+type liveSubs struct {
+	reg *prometheus.Registry
+	bus eventbus.Bus
 }
 
-func (b *countingBus) Subscribe(ctx context.Context, f eventbus.Filter, opts ...eventbus.SubscribeOption) (*eventbus.Subscription, error) {
-	s, err := b.Bus.Subscribe(ctx, f, opts...)
-	if err == nil {
-		b.n.Add(1)
+func (l *liveSubs) count() int {
+	mfs, _ := l.reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == "intalos_graphql_subscriptions" {
+			return int(mf.GetMetric()[0].GetGauge().GetValue())
+		}
 	}
-	return s, err
+	return 0
 }
 
-// await waits until n subscriptions were made in all.
-func (b *countingBus) await(t testing.TB, n int) {
+// await waits until n subscriptions are live.
+func (l *liveSubs) await(t testing.TB, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(waitTimeout + time.Duration(n)*time.Millisecond); b.n.Load() < int64(n); {
+	for deadline := time.Now().Add(waitTimeout + time.Duration(n)*time.Millisecond); l.count() < n; {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d subscriptions, want %d", b.n.Load(), n)
+			t.Fatalf("%d subscriptions, want %d", l.count(), n)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
 }
 
 // newLiveEnv is newEnv with an in-process bus fed by the ent hooks.
-func newLiveEnv(t testing.TB, db *store.DB, cfg graph.HandlerConfig) (*env, *countingBus) {
+func newLiveEnv(t testing.TB, db *store.DB, cfg graph.HandlerConfig) (*env, *liveSubs) {
 	t.Helper()
-	inner := eventbus.NewInProcess(nil, 0)
-	t.Cleanup(func() { inner.Close() })
-	bus := &countingBus{Bus: inner}
+	bus := eventbus.NewInProcess(nil, 0)
+	t.Cleanup(func() { bus.Close() })
+	live := &liveSubs{reg: prometheus.NewRegistry(), bus: bus}
 	events.Register(db.Client, bus, nil)
-	return newEnv(t, db, cfg, func(d *graph.Deps) { d.Bus = bus }), bus
+	return newEnv(t, db, cfg, func(d *graph.Deps) { d.Bus, d.Registerer = bus, live.reg }), live
 }
 
 // wsMsg is a message of either protocol.

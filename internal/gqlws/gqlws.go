@@ -41,6 +41,7 @@
 package gqlws
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -48,6 +49,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -78,6 +80,10 @@ const (
 	DefaultSendQueue    = 64
 	DefaultWriteTimeout = 10 * time.Second
 	DefaultBufferSize   = 4096
+	// DefaultReadBufferSize is small: client messages (connection_init,
+	// subscribe, pong) are a few hundred bytes, larger ones are read
+	// straight through, and every idle connection holds its read buffer.
+	DefaultReadBufferSize = 512
 )
 
 // ErrSlowClient is returned by writes once a connection's send queue
@@ -93,10 +99,10 @@ type Config struct {
 	// accepted in both cases, since only non-browser clients omit it and the
 	// origin check exists to stop other sites' pages.
 	AllowedOrigins []string
-	// ReadBufferSize and WriteBufferSize are gorilla's I/O buffer sizes. A
-	// zero ReadBufferSize reuses the HTTP server's 4 KiB read buffer; write
-	// buffers (default 4 KiB) are pooled between writes, so an idle
-	// connection holds none.
+	// ReadBufferSize (default 512 bytes) and WriteBufferSize (default 4
+	// KiB) are gorilla's I/O buffer sizes. Write buffers are pooled between
+	// writes, so an idle connection holds none. The HTTP server's own
+	// buffers are released at the upgrade.
 	ReadBufferSize, WriteBufferSize int
 	// HandshakeTimeout bounds the upgrade (gorilla's default when zero).
 	HandshakeTimeout time.Duration
@@ -153,7 +159,7 @@ func New(logger *slog.Logger, cfg Config) (*Upgrader, error) {
 	}
 	u.upgrader = websocket.Upgrader{
 		HandshakeTimeout: cfg.HandshakeTimeout,
-		ReadBufferSize:   max(cfg.ReadBufferSize, 0),
+		ReadBufferSize:   positiveOr(cfg.ReadBufferSize, DefaultReadBufferSize),
 		WriteBufferSize:  positiveOr(cfg.WriteBufferSize, DefaultBufferSize),
 		WriteBufferPool:  &sync.Pool{},
 		CheckOrigin:      u.checkOrigin,
@@ -221,10 +227,12 @@ func (u *Upgrader) Accept(w http.ResponseWriter, r *http.Request, opts transport
 			up.Subprotocols = append(up.Subprotocols, p)
 		}
 	}
-	ws, err := up.Upgrade(w, r, opts.ResponseHeader)
+	hw := &hijackWriter{ResponseWriter: w}
+	ws, err := up.Upgrade(hw, r, opts.ResponseHeader)
 	if err != nil {
 		return nil, err
 	}
+	hw.release()
 	c := newConn(ws, u.log, u.sendQueue, u.writeTimeout)
 	c.keepAlive = u.keepAlive
 	// The request context ends when gqlgen's handler returns. gqlgen closes
@@ -235,6 +243,34 @@ func (u *Upgrader) Accept(w http.ResponseWriter, r *http.Request, opts transport
 	c.stopCtx = context.AfterFunc(r.Context(), func() { _ = c.Close() })
 	c.mu.Unlock()
 	return c, nil
+}
+
+// hijackWriter lets Accept release the HTTP server's buffers after the
+// upgrade. gorilla reads with its own (smaller) buffer and writes from a
+// pool, but net/http's connection keeps its 4 KiB reader and writer
+// until the handler returns, which for a websocket is when it closes.
+// (net/http releases the response's own writer at Hijack likewise.)
+type hijackWriter struct {
+	http.ResponseWriter
+	rw *bufio.ReadWriter
+}
+
+func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	w.rw = rw
+	return c, rw, err
+}
+
+func (w *hijackWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// release drops the buffers: after the handshake nothing reads or
+// writes through them, and gorilla refuses a client that sent data
+// before it completed, so the reader holds none.
+func (w *hijackWriter) release() {
+	if w.rw != nil {
+		*w.rw.Reader = bufio.Reader{}
+		*w.rw.Writer = bufio.Writer{}
+	}
 }
 
 // socket is the part of *websocket.Conn the connection uses.
