@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -24,7 +25,7 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusRequestEntityTooLarge)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, h.maxBody), r.ContentLength)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -62,6 +63,17 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	h.count(r, http.StatusOK)
 	w.WriteHeader(http.StatusOK)
+}
+
+// readBody reads the whole body into one allocation when its length is
+// announced (Meta's is), instead of the doubling growth of io.ReadAll.
+func readBody(body io.Reader, contentLength int64) ([]byte, error) {
+	if contentLength <= 0 {
+		return io.ReadAll(body)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, contentLength+bytes.MinRead))
+	_, err := buf.ReadFrom(body)
+	return buf.Bytes(), err
 }
 
 func (h *Handler) refuseSignature(r *http.Request, info *integrationInfo) {
