@@ -82,7 +82,8 @@ func websocketInit(auth Authenticator) transport.WebsocketInitFunc {
 			return gqlws.Reject(ctx, gqlws.CloseUnauthorized,
 				`an API key is required: send {"Authorization": "Bearer <key>"} in connection_init`)
 		}
-		accountID, err := auth.Authenticate(ctx, key)
+		// Off this goroutine, which serves the websocket for its lifetime.
+		accountID, err := onOwnStack(func() (int, error) { return auth.Authenticate(ctx, key) })
 		if err != nil {
 			return gqlws.Reject(ctx, gqlws.CloseUnauthorized, "the API key is invalid or revoked")
 		}

@@ -73,10 +73,12 @@ func subscribe[T any](ctx context.Context, r *Resolver, fs *feeds[T], k feedKey)
 	return fs.subscribe(ctx, k)
 }
 
-// onOwnStack runs fn, which queries the database, on a goroutine of its
-// own and waits for it. Queries need deep stacks (SQLite's most of all):
-// on the goroutine gqlgen keeps for a subscription's lifetime, the stack
-// they grew would stay, idle, at several times what waiting needs.
+// onOwnStack runs fn on a short-lived goroutine and waits for it. gqlgen
+// keeps the goroutine that calls a subscription resolver (and, for the
+// websocket's init function, the connection's) for as long as the
+// subscription lives: whatever stack fn grows there, queries above all
+// (SQLite's are deep), would stay with it, idle, at several times what
+// waiting needs. With 10,000 subscribers that is most of their memory.
 func onOwnStack[T any](fn func() (T, error)) (T, error) {
 	var (
 		v   T
@@ -131,11 +133,13 @@ func (r *Resolver) optionalIntegration(ctx context.Context, gid *string) (int, e
 }
 
 func (r *Resolver) integrationActivity(ctx context.Context, integrationID *string) (<-chan *model.IntegrationActivityEvent, error) {
-	id, err := onOwnStack(func() (int, error) { return r.optionalIntegration(ctx, integrationID) })
-	if err != nil {
-		return nil, err
-	}
-	return subscribe(ctx, r, r.subs.activity, feedKey{integration: id})
+	return onOwnStack(func() (<-chan *model.IntegrationActivityEvent, error) {
+		id, err := r.optionalIntegration(ctx, integrationID)
+		if err != nil {
+			return nil, err
+		}
+		return subscribe(ctx, r, r.subs.activity, feedKey{integration: id})
+	})
 }
 
 func (r *Resolver) activityConverter() converter[*model.IntegrationActivityEvent] {
@@ -179,11 +183,13 @@ func (r *Resolver) activityConverter() converter[*model.IntegrationActivityEvent
 }
 
 func (r *Resolver) messageEvents(ctx context.Context, integrationID string, conversationID *string) (<-chan *model.MessageEvent, error) {
-	k, err := onOwnStack(func() (feedKey, error) { return r.messageFeedKey(ctx, integrationID, conversationID) })
-	if err != nil {
-		return nil, err
-	}
-	return subscribe(ctx, r, r.subs.messages, k)
+	return onOwnStack(func() (<-chan *model.MessageEvent, error) {
+		k, err := r.messageFeedKey(ctx, integrationID, conversationID)
+		if err != nil {
+			return nil, err
+		}
+		return subscribe(ctx, r, r.subs.messages, k)
+	})
 }
 
 // messageFeedKey authorises messageEvents' arguments.
@@ -256,11 +262,13 @@ func messageEvent(ev eventbus.Event, m *ent.Message) *model.MessageEvent {
 }
 
 func (r *Resolver) integrationErrorEvents(ctx context.Context, integrationID *string) (<-chan *model.IntegrationErrorEvent, error) {
-	id, err := onOwnStack(func() (int, error) { return r.optionalIntegration(ctx, integrationID) })
-	if err != nil {
-		return nil, err
-	}
-	return subscribe(ctx, r, r.subs.errors, feedKey{integration: id})
+	return onOwnStack(func() (<-chan *model.IntegrationErrorEvent, error) {
+		id, err := r.optionalIntegration(ctx, integrationID)
+		if err != nil {
+			return nil, err
+		}
+		return subscribe(ctx, r, r.subs.errors, feedKey{integration: id})
+	})
 }
 
 func (r *Resolver) errorConverter() converter[*model.IntegrationErrorEvent] {
