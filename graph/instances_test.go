@@ -22,8 +22,9 @@ import (
 // instance is one server process: its own ent client, Postgres bus and
 // event hooks over the shared database.
 type instance struct {
-	db  *store.DB
-	bus *eventbus.Postgres
+	db        *store.DB
+	bus       *eventbus.Postgres
+	publisher *events.Publisher
 }
 
 func newInstance(t *testing.T, src store.Source) *instance {
@@ -32,8 +33,7 @@ func newInstance(t *testing.T, src store.Source) *instance {
 	bus, err := eventbus.NewPostgres(context.Background(), nil, eventbus.PostgresConfig{DSN: src.DSN, DB: db.SQL})
 	must(t, err)
 	t.Cleanup(func() { bus.Close() })
-	events.Register(db.Client, bus, nil)
-	return &instance{db: db, bus: bus}
+	return &instance{db: db, bus: bus, publisher: events.Register(db.Client, bus, nil)}
 }
 
 // TestTwoInstances: a webhook POSTed to instance A reaches a subscriber
@@ -48,7 +48,7 @@ func TestTwoInstances(t *testing.T) {
 	// the bus reports changes.
 	box := testBox(t)
 	// A long cache TTL: only the bus can make A notice a change in time.
-	hooks := webhook.New(a.db.Client, box, webhook.Options{CacheTTL: time.Hour})
+	hooks := webhook.New(a.db.Client, box, webhook.Options{CacheTTL: time.Hour, Events: a.publisher})
 	mux := http.NewServeMux()
 	hooks.Register(mux)
 	srvA := httptest.NewServer(mux)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/intalos/integrations/ent/testdb"
 	"github.com/intalos/integrations/graph"
+	"github.com/intalos/integrations/internal/events"
 	"github.com/intalos/integrations/internal/whatsapp/whatsapptest"
 	"github.com/intalos/integrations/webhook"
 )
@@ -44,10 +45,11 @@ func TestGraphQLWSReferenceClient(t *testing.T) {
 		t.Fatalf("npm ci: %v\n%s", err, out)
 	}
 
-	e, _ := newLiveEnv(t, testdb.SQLite(t), graph.HandlerConfig{})
+	e, live := newLiveEnv(t, testdb.SQLite(t), graph.HandlerConfig{})
 	w := e.world("A", "100000001")
 	must(t, e.db.Client.Integration.UpdateOneID(w.integration.ID).SetActive(true).Exec(sys()))
-	hooks := webhook.New(e.db.Client, e.box, webhook.Options{})
+	// A second publisher on the same bus, for the webhook's own inserts.
+	hooks := webhook.New(e.db.Client, e.box, webhook.Options{Events: events.New(e.db.Client, live.bus, nil)})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", e.handler)
 	hooks.Register(mux)

@@ -50,7 +50,7 @@ func newApp(ctx context.Context, e *env) (a *app, err error) {
 	}()
 	// Every committed change a dashboard cares about is published from ent
 	// hooks on the one client, whichever package wrote it.
-	events.Register(e.db.Client, bus, e.logger)
+	publisher := events.Register(e.db.Client, bus, e.logger)
 	meta := whatsapp.NewClient(&http.Client{Timeout: 60 * time.Second}, e.cfg.GraphAPIURL)
 	flows := flowengine.New(safehttp.NewClient(e.cfg.FlowPrivateNet), flowengine.Options{})
 
@@ -67,6 +67,7 @@ func newApp(ctx context.Context, e *env) (a *app, err error) {
 		Logger:     e.logger,
 		Registerer: reg,
 		Wake:       processor.Wake,
+		Events:     publisher,
 	})
 
 	var mailer alerts.Mailer // nil without SMTP_URL: errors are logged, not emailed

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/intalos/integrations/ent"
+	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/secrets"
 )
 
@@ -20,6 +21,10 @@ type Options struct {
 	// Wake is called after a commit that stored inbound messages, to wake
 	// the conversation workers. It must not block.
 	Wake func()
+	// Events publishes the new messages once their transaction commits
+	// (events.Publisher); nil publishes nothing. The rest of what the
+	// webhook writes goes through ent, whose hooks announce it.
+	Events Announcer
 
 	MaxBodyBytes     int64         // default 4 MiB; Meta sends up to 3 MB
 	CacheSize        int           // integrations per lookup cache, default 4096
@@ -29,6 +34,11 @@ type Options struct {
 	MaxBatch         int           // requests per transaction, default 256
 	Committers       int           // concurrent transactions, default 2
 	CommitTimeout    time.Duration // default 15 s
+}
+
+// Announcer adds events to a transaction, to be published once it commits.
+type Announcer interface {
+	Announce(tx *ent.Tx, evs ...eventbus.Event)
 }
 
 func (o *Options) defaults() {
@@ -66,6 +76,7 @@ type Handler struct {
 	log     *slog.Logger
 	now     func() time.Time
 	wake    func()
+	events  Announcer
 	maxBody int64
 	timeout time.Duration
 
@@ -85,6 +96,7 @@ func New(client *ent.Client, box *secrets.Box, opts Options) *Handler {
 		log:      opts.Logger,
 		now:      opts.Now,
 		wake:     opts.Wake,
+		events:   opts.Events,
 		maxBody:  opts.MaxBodyBytes,
 		timeout:  opts.CommitTimeout,
 		dir:      newDirectory(client, box, opts.CacheSize, opts.CacheTTL, opts.Now),

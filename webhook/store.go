@@ -15,6 +15,7 @@ import (
 	"github.com/intalos/integrations/ent/integrationerror"
 	"github.com/intalos/integrations/ent/message"
 	"github.com/intalos/integrations/ent/statusreceipt"
+	"github.com/intalos/integrations/internal/eventbus"
 )
 
 // insertChunk bounds the rows of one INSERT, well below PostgreSQL's and
@@ -24,6 +25,8 @@ const insertChunk = 500
 // outcome counts what a batch stored.
 type outcome struct {
 	messages, duplicates, statuses, events, errors int
+	// inserted announces the new messages, once committed.
+	inserted []eventbus.Event
 }
 
 // store writes the batch in tx. Redeliveries are rare, so unless
@@ -45,11 +48,10 @@ func (b *batch) store(ctx context.Context, tx *ent.Tx, readStored bool) (outcome
 	if err != nil {
 		return out, err
 	}
-	inserted, err := b.insertMessages(ctx, tx, fresh, contacts)
-	if err != nil {
+	if out.inserted, err = b.insertMessages(ctx, tx, fresh, contacts); err != nil {
 		return out, err
 	}
-	if !readStored && inserted < len(fresh) {
+	if !readStored && len(out.inserted) < len(fresh) {
 		return out, errStoredBefore
 	}
 	if out.statuses, err = b.storeStatuses(ctx, tx); err != nil {
@@ -228,48 +230,64 @@ func (b *batch) contactRows(fresh []inboundItem) []*contactRow {
 }
 
 // insertMessages stores the fresh messages as the inbox: RECEIVED and due
-// now, for the conversation workers to claim. It returns how many rows the
-// insert added: ON CONFLICT DO NOTHING skips a wamid stored before, and ent
-// returns ids for the added rows only.
-func (b *batch) insertMessages(ctx context.Context, tx *ent.Tx, fresh []inboundItem, contacts map[contactKey]int) (int, error) {
-	inserted := 0
+// now, for the conversation workers to claim. It returns an event for each
+// row the insert added: ON CONFLICT DO NOTHING skips a wamid stored before.
+//
+// The statement is built here rather than by ent's bulk create: it returns
+// each new row's id with its wamid (ent hands out ids by position, so its
+// hooks would look the rows up again after the commit), and it spares the
+// hot path ent's per-row mutation and JSON re-encoding. The caller
+// announces the events with the transaction's own.
+func (b *batch) insertMessages(ctx context.Context, tx *ent.Tx, fresh []inboundItem, contacts map[contactKey]int) ([]eventbus.Event, error) {
+	accounts := make(map[int]int)
+	var inserted []eventbus.Event
 	for lo := 0; lo < len(fresh); lo += insertChunk {
 		hi := min(lo+insertChunk, len(fresh))
-		creates := make([]*ent.MessageCreate, 0, hi-lo)
+		insert := sql.Dialect(dialect.Postgres).Insert(message.Table).Columns(
+			message.FieldAccountID, message.FieldIntegrationID, message.FieldContactID, message.FieldDirection,
+			message.FieldWamid, message.FieldType, message.FieldContent, message.FieldText, message.FieldStatus,
+			message.FieldErrorDetail, message.FieldAttempts, message.FieldNextAttemptAt, message.FieldWaTimestamp,
+			message.FieldCreatedAt, message.FieldUpdatedAt)
 		for _, it := range fresh[lo:hi] {
 			m := it.msg
-			c := tx.Message.Create().
-				SetAccountID(it.info.AccountID).
-				SetIntegrationID(it.info.ID).
-				SetDirection(message.DirectionINBOUND).
-				SetWamid(m.ID).
-				SetType(m.Type).
-				SetContent(m.Raw).
-				SetText(m.Text).
-				SetStatus(message.StatusRECEIVED).
-				SetNextAttemptAt(b.now).
-				SetCreatedAt(b.now).
-				SetUpdatedAt(b.now)
+			// The checks ent's builders would run.
+			if err := errors.Join(message.WamidValidator(m.ID), message.TypeValidator(m.Type)); err != nil {
+				return nil, fmt.Errorf("storing message %q: %w", m.ID, err)
+			}
+			var contactID, waTimestamp any // NULL unless known
 			if id, ok := contacts[contactKey{it.info.ID, m.ContactKey}]; ok {
-				c.SetContactID(id)
+				contactID = id
 			}
 			if !m.Timestamp.IsZero() {
-				c.SetWaTimestamp(m.Timestamp)
+				waTimestamp = m.Timestamp
 			}
-			creates = append(creates, c)
+			insert.Values(it.info.AccountID, it.info.ID, contactID, message.DirectionINBOUND,
+				m.ID, m.Type, []byte(m.Raw), m.Text, message.StatusRECEIVED,
+				"", 0, b.now, waTimestamp, b.now, b.now)
+			accounts[it.info.ID] = it.info.AccountID
 			b.touched[it.info.ID] = true
 		}
-		// Through ent, not SQL, so that its hooks announce the new messages.
-		bulk := tx.Message.CreateBulk(creates...)
-		bulk.OnConflict(sql.ConflictColumns(message.FieldIntegrationID, message.FieldWamid), sql.DoNothing())
-		nodes, err := bulk.Save(ctx)
+		insert.OnConflict(sql.ConflictColumns(message.FieldIntegrationID, message.FieldWamid), sql.DoNothing()).
+			Returning(message.FieldID, message.FieldIntegrationID)
+		query, args, err := insert.QueryErr()
 		if err != nil {
-			return 0, fmt.Errorf("storing messages: %w", err)
+			return nil, fmt.Errorf("storing messages: %w", err)
 		}
-		for _, n := range nodes {
-			if n.ID != 0 {
-				inserted++
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return nil, fmt.Errorf("storing messages: %w", err)
+		}
+		for rows.Next() {
+			ev := eventbus.Event{Kind: eventbus.KindMessageInbound, Status: string(message.StatusRECEIVED)}
+			if err := rows.Scan(&ev.MessageID, &ev.IntegrationID); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("storing messages: %w", err)
 			}
+			ev.AccountID = accounts[ev.IntegrationID]
+			inserted = append(inserted, ev)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("storing messages: %w", err)
 		}
 	}
 	return inserted, nil

@@ -55,6 +55,9 @@ func (h *Handler) writeBatchTx(ctx context.Context, b *batch, readStored bool) (
 	if err == nil {
 		err = h.touchActivity(ctx, tx, b)
 	}
+	if err == nil && h.events != nil {
+		h.events.Announce(tx, out.inserted...)
+	}
 	if err != nil {
 		tx.Rollback()
 		return outcome{}, err

@@ -7,13 +7,15 @@
 // are published once, after it commits, in one Publish call (one NOTIFY on
 // PostgreSQL, however many rows changed). A mutation outside a transaction
 // publishes as soon as it returns. Events carry ids, kind and status only:
-// subscribers reload what they show.
+// subscribers reload what they show. A package that writes rows with its
+// own SQL inside a transaction (the webhook's insert of new messages) adds
+// their events to it with Announce.
 //
 // Register once, where the client is built:
 //
 //	pub := events.Register(client, bus, logger)
 //
-// and keep the webhook's integration caches fresh on every instance with
+// pass pub to the webhook handler (webhook.Options.Events), and keep the webhook's integration caches fresh on every instance with
 //
 //	go events.WatchIntegrationChanges(ctx, bus, logger, hooks.Invalidate, hooks.InvalidateAll)
 package events
@@ -75,6 +77,21 @@ func New(client *ent.Client, bus Bus, logger *slog.Logger) *Publisher {
 	}
 	accounts, _ := lru.New[int, int](16384) // only fails for a size <= 0
 	return &Publisher{client: client, bus: bus, log: logger, accounts: accounts}
+}
+
+// Announce adds evs to tx's events, to be published with the rest once it
+// commits: for rows a package writes with its own SQL, which the hooks do
+// not see (the webhook's insert of new messages). The events must be
+// complete: nothing is looked up for them.
+func (p *Publisher) Announce(tx *ent.Tx, evs ...eventbus.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	s := &slot{items: make([]item, len(evs))}
+	for i, ev := range evs {
+		s.items[i] = item{ev: ev}
+	}
+	tx.OnCommit(p.onCommit(s))
 }
 
 // slot holds the items of one mutation, filled in once it returned.

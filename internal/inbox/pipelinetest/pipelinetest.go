@@ -60,6 +60,8 @@ type Env struct {
 	// Secrets as Meta knows them.
 	AppID, AppSecret, Token string
 	PhoneNumberID, Display  string
+	// events announces the webhook's new messages when Config.Bus is set.
+	events webhook.Announcer
 
 	mu        sync.Mutex
 	instances []*Instance
@@ -109,7 +111,7 @@ func New(t testing.TB, db *store.DB, cfg Config) *Env {
 	e.Account = acc.ID
 	e.Integ = e.createIntegration(cfg.Integration)
 	if cfg.Bus != nil {
-		events.Register(db.Client, cfg.Bus, slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		e.events = events.Register(db.Client, cfg.Bus, slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	}
 
 	// The simulator needs the webhook URL for its statuses, and the webhook
@@ -231,7 +233,7 @@ func (e *Env) Build(db *store.DB, io inbox.Options, oo outbox.Options) *Instance
 	}
 	io.OnQueued = in.Sender.Wake
 	in.Processor = inbox.New(db.Client, flowengine.New(nil, flowengine.Options{}), io)
-	hook := webhook.New(db.Client, e.Box, webhook.Options{Logger: logger, Wake: in.Processor.Wake})
+	hook := webhook.New(db.Client, e.Box, webhook.Options{Logger: logger, Wake: in.Processor.Wake, Events: e.events})
 	hook.Register(in.mux)
 	in.Server = httptest.NewServer(in.mux)
 	t.Cleanup(in.Server.Close)
