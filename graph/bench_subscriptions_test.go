@@ -39,7 +39,8 @@ const benchSubscribers = 10_000
 // B/subscriber, server heap and stacks per idle subscription (connection
 // included), after one collection. INTALOS_BENCH_HEAPPROFILE and
 // INTALOS_BENCH_CPUPROFILE name files for the server's heap profile of the
-// idle subscribers and its CPU profile of the iterations.
+// idle subscribers and its CPU profile of the iterations;
+// INTALOS_BENCH_CLIENT_CPUPROFILE, for the client process's.
 func BenchmarkSubscribers10k(b *testing.B) {
 	n := benchSubscribers
 	if s := os.Getenv("INTALOS_BENCH_SUBSCRIBERS"); s != "" {
@@ -49,7 +50,11 @@ func BenchmarkSubscribers10k(b *testing.B) {
 	w := e.world("A", "100000001")
 	base := memInUse()
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchClients$")
+	args := []string{"-test.run=^TestBenchClients$"}
+	if path := os.Getenv("INTALOS_BENCH_CLIENT_CPUPROFILE"); path != "" {
+		args = append(args, "-test.cpuprofile="+path)
+	}
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(),
 		"INTALOS_BENCH_CLIENTS="+strconv.Itoa(n),
 		"INTALOS_BENCH_URL="+wsURL(e.srv.URL),
@@ -185,7 +190,8 @@ func TestBenchClients(t *testing.T) {
 		})
 	}
 	_, _ = io.Copy(io.Discard, os.Stdin) // until the benchmark ends
-	os.Exit(0)
+	// Returning ends the process (and writes a CPU profile) without
+	// waiting for the connections.
 }
 
 // benchIteration reads the iteration number, the message text, out of a

@@ -29,6 +29,9 @@ type feeds[T any] struct {
 	// already) is the feed's own.
 	converter func() converter[T]
 	live      prometheus.Gauge
+	// fellBehind tells a subscription that it was closed for falling
+	// behind; ctx is its resolver's.
+	fellBehind func(ctx context.Context)
 
 	mu sync.Mutex
 	m  map[feedKey]*feed[T]
@@ -58,7 +61,8 @@ type sink[T any] struct {
 }
 
 func newFeeds[T any](bus eventbus.Bus, live prometheus.Gauge, kinds []string, opts []eventbus.SubscribeOption, converter func() converter[T]) *feeds[T] {
-	return &feeds[T]{bus: bus, kinds: kinds, opts: opts, converter: converter, live: live, m: make(map[feedKey]*feed[T])}
+	return &feeds[T]{bus: bus, kinds: kinds, opts: opts, converter: converter, live: live,
+		fellBehind: reportSlow, m: make(map[feedKey]*feed[T])}
 }
 
 // subscribe returns a channel of k's values until ctx ends or the
@@ -174,8 +178,13 @@ func (fs *feeds[T]) remove(f *feed[T], s *sink[T]) bool {
 func (fs *feeds[T]) end(s *sink[T], slow bool) {
 	s.stop()
 	if slow && s.ctx.Err() == nil {
-		transport.AddSubscriptionError(s.ctx, newError(s.ctx, CodeSlowSubscriber,
-			"this subscription fell behind and was closed: subscribe again and refetch"))
+		fs.fellBehind(s.ctx)
 	}
 	close(s.ch)
+}
+
+// reportSlow has gqlgen send SLOW_SUBSCRIBER when the channel closes.
+func reportSlow(ctx context.Context) {
+	transport.AddSubscriptionError(ctx, newError(ctx, CodeSlowSubscriber,
+		"this subscription fell behind and was closed: subscribe again and refetch"))
 }

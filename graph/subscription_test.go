@@ -359,12 +359,12 @@ func TestSubscriptionFallsBehind(t *testing.T) {
 			IntegrationID: a.integration.ID, MessageID: 1<<30 + i, Status: "SENT"}
 	}
 	for _, proto := range protocols {
+		live.await(t, 0)
 		c, err := dialWS(t, e.srv.URL, proto, bearer(a.key))
 		must(t, err)
-		before := live.count()
 		c.subscribe("1", subMessages, vars)
 		c.subscribe("2", subMessages, vars)
-		live.await(t, before+2)
+		live.await(t, 2)
 		must(t, live.bus.Publish(context.Background(), burst...))
 		for _, id := range []string{"1", "2"} {
 			if r := c.next(id); len(r.Errors) != 1 || r.Errors[0].code() != graph.CodeSlowSubscriber {

@@ -44,10 +44,10 @@ func (l *liveSubs) count() int {
 	return 0
 }
 
-// await waits until n subscriptions are live.
+// await waits until exactly n subscriptions are live.
 func (l *liveSubs) await(t testing.TB, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(waitTimeout + time.Duration(n)*time.Millisecond); l.count() < n; {
+	for deadline := time.Now().Add(waitTimeout + time.Duration(n)*time.Millisecond); l.count() != n; {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d subscriptions, want %d", l.count(), n)
 		}
