@@ -54,13 +54,22 @@
 //
 // The subscription ends by itself when ctx ends; Close is still safe to call.
 //
+// # Many subscribers, one filter
+//
+// The GraphQL API does not subscribe once per client: its subscriptions
+// with the same filter share one bus subscription, whose goroutine reloads
+// each event once and hands the result to every client's bounded channel
+// (graph/feeds.go). The bus buffer then belongs to that shared
+// subscription.
+//
 // # Where a slow websocket client is absorbed
 //
-// gqlgen writes each response to the socket synchronously. A stalled client
-// therefore first blocks its own response goroutine, then the resolver's send
-// on out, then stops reading sub.C(). From there the bus buffer (the
-// subscriber's only queue) fills and the bus closes that one subscription; the
-// publisher never waits. The websocket adapter (internal/gqlws) adds a small
-// per-connection send queue with write deadlines, so that the socket itself
-// is closed when a client stops reading.
+// The websocket adapter (internal/gqlws) queues each connection's messages
+// with write deadlines, so gqlgen never waits on the network: a client that
+// stops reading fills its send queue and its socket is closed. A
+// subscription whose own channel fills (its gqlgen goroutine falls behind)
+// is closed with SLOW_SUBSCRIBER. A bus subscription that fills (events come
+// faster than they are reloaded) is closed with ErrSlowSubscriber, which
+// ends every client subscription sharing it the same way. The publisher
+// never waits.
 package eventbus

@@ -632,3 +632,30 @@ func TestConnKeepAliveNoGoroutineLeak(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestMessagesLargerThanTheReadBuffer: the read buffer is small (and the
+// HTTP server's buffers are released at the upgrade); larger client
+// messages still arrive whole, with the default keep-alive and without.
+func TestMessagesLargerThanTheReadBuffer(t *testing.T) {
+	t.Parallel()
+	for _, keepAlive := range []time.Duration{0, time.Minute} {
+		for _, proto := range []string{ProtocolGraphQLTransportWS, ProtocolGraphQLWS} {
+			e := newEnv(t, Config{KeepAlive: keepAlive}, transport.Websocket{})
+			c := dial(t, e, proto)
+			c.send(msg{Type: "connection_init", Payload: initPayload(apiKey)})
+			c.expect("connection_ack")
+			query, _ := json.Marshal(map[string]string{"query": "subscription { name } #" + strings.Repeat("x", 64<<10)})
+			start := "subscribe"
+			if proto == ProtocolGraphQLWS {
+				start = "start"
+			}
+			c.send(msg{Type: start, ID: "1", Payload: query})
+			e.gql.SendNextSubscriptionMessage()
+			want := "next"
+			if proto == ProtocolGraphQLWS {
+				want = "data"
+			}
+			wantData(t, c.expect(want), "1")
+		}
+	}
+}
