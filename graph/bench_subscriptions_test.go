@@ -37,7 +37,9 @@ const benchSubscribers = 10_000
 // Metrics: all-p50-ms/all-p99-ms, from the write (its commit included) to
 // its delivery to every subscriber; each-p99-ms, to a single subscriber;
 // B/subscriber, server heap and stacks per idle subscription (connection
-// included), after one collection. INTALOS_BENCH_HEAPPROFILE and
+// included), after one collection; server-cpu-ms/op and client-cpu-ms/op,
+// the CPU time each process spends per message (on two cores, their sum
+// over two bounds how soon the last subscriber can have it). INTALOS_BENCH_HEAPPROFILE and
 // INTALOS_BENCH_CPUPROFILE name files for the server's heap profile of the
 // idle subscribers and its CPU profile of the iterations;
 // INTALOS_BENCH_CLIENT_CPUPROFILE, for the client process's.
@@ -86,7 +88,9 @@ func BenchmarkSubscribers10k(b *testing.B) {
 	}
 
 	var all, each []time.Duration
+	var clientCPU []int64
 	i := 0
+	cpu := cpuTime()
 	for b.Loop() {
 		i++
 		start := time.Now()
@@ -103,10 +107,16 @@ func BenchmarkSubscribers10k(b *testing.B) {
 			}
 			all = append(all, time.Unix(0, rep.Last).Sub(start))
 			each = append(each, time.Unix(0, rep.P99).Sub(start))
+			clientCPU = append(clientCPU, rep.CPU)
 			break
 		}
 	}
 	b.StopTimer()
+	cpu = cpuTime() - cpu
+	b.ReportMetric(ms(cpu)/float64(i), "server-cpu-ms/op")
+	if len(clientCPU) > 1 {
+		b.ReportMetric(ms(time.Duration(clientCPU[len(clientCPU)-1]-clientCPU[0]))/float64(len(clientCPU)-1), "client-cpu-ms/op")
+	}
 	b.ReportMetric(ms(percentile(all, 50)), "all-p50-ms")
 	b.ReportMetric(ms(percentile(all, 99)), "all-p99-ms")
 	b.ReportMetric(ms(percentile(each, 99)), "each-p99-ms")
@@ -117,6 +127,7 @@ func BenchmarkSubscribers10k(b *testing.B) {
 type benchReport struct {
 	Iteration int   `json:"i"`
 	Last, P99 int64 // unix nanoseconds: the last subscriber's receipt, the 99th percentile's
+	CPU       int64 // nanoseconds of CPU the client process has used
 }
 
 // TestBenchClients is the client side of BenchmarkSubscribers10k, run in
@@ -139,7 +150,7 @@ func TestBenchClients(t *testing.T) {
 		if len(recvd[iter]) == n {
 			ts := recvd[iter]
 			slices.Sort(ts)
-			_ = out.Encode(benchReport{Iteration: iter, Last: ts[n-1], P99: ts[(n-1)*99/100]})
+			_ = out.Encode(benchReport{Iteration: iter, Last: ts[n-1], P99: ts[(n-1)*99/100], CPU: int64(cpuTime())})
 			delete(recvd, iter)
 		}
 	}
