@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -15,7 +16,6 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/lib/pq"  // registers "postgres"
 	_ "modernc.org/sqlite" // registers "sqlite"
 
 	"github.com/intalos/integrations/ent"
@@ -81,8 +81,9 @@ func Open(ctx context.Context, src Source, opts ...ent.Option) (*DB, error) {
 	)
 	switch src.Dialect {
 	case dialect.Postgres:
-		db, err = sql.Open("postgres", src.DSN)
-		if err == nil {
+		var c driver.Connector
+		if c, err = postgresConnector(src.DSN); err == nil {
+			db = sql.OpenDB(c)
 			db.SetMaxOpenConns(32)
 			db.SetMaxIdleConns(32)
 			db.SetConnMaxIdleTime(5 * time.Minute)
