@@ -83,14 +83,15 @@ func newApp(ctx context.Context, e *env) (a *app, err error) {
 	sweeper := maintenance.NewExpirySweeper(e.db, maintenance.ExpiryOptions{Logger: e.logger})
 
 	resolver := graph.NewResolver(graph.Deps{
-		Client:    e.db.Client,
-		Box:       e.box,
-		WhatsApp:  meta,
-		Flow:      flows,
-		Bus:       bus,
-		Alerts:    alerter,
-		PublicURL: e.cfg.PublicURL,
-		Logger:    e.logger,
+		Client:     e.db.Client,
+		Box:        e.box,
+		WhatsApp:   meta,
+		Flow:       flows,
+		Bus:        bus,
+		Registerer: reg,
+		Alerts:     alerter,
+		PublicURL:  e.cfg.PublicURL,
+		Logger:     e.logger,
 		OnIntegrationChanged: func(ctx context.Context, integrationID int) {
 			hooks.Invalidate(integrationID)
 		},

@@ -180,6 +180,13 @@ func TestServeFirstStart(t *testing.T) {
 				if resp.StatusCode != http.StatusOK {
 					t.Fatalf("GET %s = %d %s", path, resp.StatusCode, body)
 				}
+				if path == "/metrics" {
+					for _, name := range []string{"intalos_webhook_", "intalos_graphql_subscriptions"} {
+						if !strings.Contains(string(body), name) {
+							t.Errorf("/metrics has no %s metrics", name)
+						}
+					}
+				}
 			}
 		})
 	}
