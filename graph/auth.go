@@ -25,7 +25,17 @@ func authenticate(auth Authenticator, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, ok := bearerToken(r.Header.Get("Authorization"))
 		if ok {
-			if accountID, err := auth.Authenticate(r.Context(), key); err == nil {
+			lookup := func() (int, error) { return auth.Authenticate(r.Context(), key) }
+			var accountID int
+			var err error
+			if r.Header.Get("Upgrade") != "" {
+				// A websocket keeps this goroutine, and the stack the
+				// lookup would grow, for its whole life.
+				accountID, err = onOwnStack(lookup)
+			} else {
+				accountID, err = lookup()
+			}
+			if err == nil {
 				r = r.WithContext(tenant.WithAccount(r.Context(), accountID))
 			}
 		}
