@@ -32,7 +32,7 @@ func parseContacts(raws []json.RawMessage) []wireContact {
 	out := make([]wireContact, 0, len(raws))
 	for _, raw := range raws {
 		var c wireContact
-		if json.Unmarshal(raw, &c) == nil {
+		if unmarshal(raw, &c) == nil {
 			out = append(out, c)
 		}
 	}
@@ -44,10 +44,10 @@ func parseContacts(raws []json.RawMessage) []wireContact {
 func parseMessage(raw json.RawMessage, contacts []wireContact) (Message, error) {
 	// One decode reads both the common fields and what the rendering needs.
 	var f messageFields
-	if err := json.Unmarshal(raw, &f); err != nil {
+	if err := unmarshal(raw, &f); err != nil {
 		// A part of the wrong shape leaves the rest decoded; only the common
 		// fields must be readable.
-		if err := json.Unmarshal(raw, &f.wireMessage); err != nil {
+		if err := unmarshal(raw, &f.wireMessage); err != nil {
 			return Message{}, err
 		}
 	}
@@ -123,7 +123,7 @@ type wireStatus struct {
 
 func parseStatus(raw json.RawMessage) (Status, error) {
 	var w wireStatus
-	if err := json.Unmarshal(raw, &w); err != nil {
+	if err := unmarshal(raw, &w); err != nil {
 		return Status{}, err
 	}
 	s := Status{
@@ -141,7 +141,7 @@ func parseStatus(raw json.RawMessage) (Status, error) {
 		return Status{}, fmt.Errorf("status %.40q of %.40q is malformed", s.Status, s.ID)
 	}
 	var errs []json.RawMessage
-	if len(w.Errors) > 0 && json.Unmarshal(w.Errors, &errs) == nil && len(errs) > 0 {
+	if len(w.Errors) > 0 && unmarshal(w.Errors, &errs) == nil && len(errs) > 0 {
 		s.Errors = storableJSON(w.Errors)
 		if e, ok := parseAPIError(errs[0]); ok {
 			s.Error = &e
@@ -163,7 +163,7 @@ type wireAPIError struct {
 
 func parseAPIError(raw json.RawMessage) (APIError, bool) {
 	var w wireAPIError
-	if json.Unmarshal(raw, &w) != nil {
+	if unmarshal(raw, &w) != nil {
 		return APIError{}, false
 	}
 	return APIError{

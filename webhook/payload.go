@@ -121,10 +121,11 @@ type wellFormed struct {
 // ParsePayload decodes a webhook body. Only a body that is not a JSON
 // object with an entry array is an error; a malformed part inside is left
 // out and named in Skipped, so that one odd item does not make Meta
-// redeliver the rest for days.
+// redeliver the rest for days. The raw parts of the result (Value, Raw,
+// Errors) share body's memory: body must not change while they are used.
 func ParsePayload(body []byte) (*Payload, error) {
 	var fast wellFormed
-	if json.Unmarshal(body, &fast) == nil {
+	if unmarshal(body, &fast) == nil {
 		p := &Payload{Object: string(fast.Object)}
 		for i, e := range fast.Entry {
 			for j, wc := range e.Changes {
@@ -140,19 +141,19 @@ func ParsePayload(body []byte) (*Payload, error) {
 // change costs only itself.
 func parseLenient(body []byte) (*Payload, error) {
 	var w wirePayload
-	if err := json.Unmarshal(body, &w); err != nil {
+	if err := unmarshal(body, &w); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidPayload, err)
 	}
 	p := &Payload{Object: string(w.Object)}
 	for i, rawEntry := range w.Entry {
 		var e wireEntry
-		if err := json.Unmarshal(rawEntry, &e); err != nil {
+		if err := unmarshal(rawEntry, &e); err != nil {
 			p.skip("entry %d: %v", i, err)
 			continue
 		}
 		for j, rawChange := range e.Changes {
 			var wc wireChange
-			if err := json.Unmarshal(rawChange, &wc); err != nil {
+			if err := unmarshal(rawChange, &wc); err != nil {
 				p.skip("entry %d change %d: %v", i, j, err)
 				continue
 			}
@@ -160,6 +161,16 @@ func parseLenient(body []byte) (*Payload, error) {
 		}
 	}
 	return p, nil
+}
+
+// unmarshal is json.Unmarshal whose json.RawMessage values point into b
+// instead of copying it: a body's raw parts are kept, nested, and stored.
+func unmarshal(b []byte, v any) error {
+	rest, err := json.Parse(b, v, json.DontCopyRawMessage)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("invalid character %q after top-level value", rest[0])
+	}
+	return err
 }
 
 func (p *Payload) skip(format string, args ...any) {
@@ -181,7 +192,7 @@ func (p *Payload) addChange(wc wireChange, entryID string, i, j int) {
 // other than "messages" keep only their raw value and phone number.
 func (p *Payload) parseValue(c *Change, i, j int) {
 	var v wireValue
-	if err := json.Unmarshal(c.Value, &v); err != nil {
+	if err := unmarshal(c.Value, &v); err != nil {
 		if c.Field == messagesField {
 			p.skip("entry %d change %d value: %v", i, j, err)
 		}
