@@ -234,9 +234,9 @@ func (b *batch) contactRows(fresh []inboundItem) []*contactRow {
 // row the insert added: ON CONFLICT DO NOTHING skips a wamid stored before.
 //
 // The statement is built here rather than by ent's bulk create: it returns
-// each new row's id with its wamid (ent hands out ids by position, so its
-// hooks would look the rows up again after the commit), and it spares the
-// hot path ent's per-row mutation and JSON re-encoding. The caller
+// the ids of exactly the rows it added (ent hands ids out by position, so
+// its hooks would look the rows up again by wamid after the commit), and it
+// spares the hot path ent's per-row mutation and JSON re-encoding. The caller
 // announces the events with the transaction's own.
 func (b *batch) insertMessages(ctx context.Context, tx *ent.Tx, fresh []inboundItem, contacts map[contactKey]int) ([]eventbus.Event, error) {
 	accounts := make(map[int]int)

@@ -15,7 +15,8 @@
 //
 //	pub := events.Register(client, bus, logger)
 //
-// pass pub to the webhook handler (webhook.Options.Events), and keep the webhook's integration caches fresh on every instance with
+// pass pub to the webhook handler (webhook.Options.Events), and keep the
+// webhook's integration caches fresh on every instance with
 //
 //	go events.WatchIntegrationChanges(ctx, bus, logger, hooks.Invalidate, hooks.InvalidateAll)
 package events
