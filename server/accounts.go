@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/internal/apikey"
 	"github.com/intalos/integrations/internal/tenant"
@@ -57,12 +59,7 @@ func createAccount(ctx context.Context, client *ent.Client, name string) (*ent.A
 	if err != nil {
 		return nil, "", err
 	}
-	acct, err := tx.Account.Create().SetName(name).Save(ctx)
-	if err != nil {
-		tx.Rollback()
-		return nil, "", fmt.Errorf("creating account: %w", err)
-	}
-	key, _, err := apikey.Create(ctx, tx.Client(), acct.ID, "default")
+	acct, key, err := createAccountIn(ctx, tx, name)
 	if err != nil {
 		tx.Rollback()
 		return nil, "", err
@@ -73,19 +70,51 @@ func createAccount(ctx context.Context, client *ent.Client, name string) (*ent.A
 	return acct.Unwrap(), key, nil
 }
 
+func createAccountIn(ctx context.Context, tx *ent.Tx, name string) (*ent.Account, string, error) {
+	acct, err := tx.Account.Create().SetName(name).Save(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("creating account: %w", err)
+	}
+	key, _, err := apikey.Create(ctx, tx.Client(), acct.ID, "default")
+	if err != nil {
+		return nil, "", err
+	}
+	return acct, key, nil
+}
+
 // firstKeyFile keeps the bootstrap key for a newcomer who missed the log line.
 const firstKeyFile = "first-api-key"
 
+// bootstrapLockKey serialises first starts on one PostgreSQL database (the
+// migration's key is 7263_0001).
+const bootstrapLockKey = 7263_0003
+
 // bootstrap creates a first account when the database has none, so that a
 // fresh start can be called at once. It prints the key and keeps it in a
-// 0600 file in the data folder.
+// 0600 file in the data folder. Instances starting together on an empty
+// database create one account between them: the check and the creation
+// share a transaction, which holds an advisory lock on PostgreSQL and
+// SQLite's write lock (IMMEDIATE transactions) otherwise.
 func bootstrap(ctx context.Context, e *env, stdout io.Writer) error {
-	n, err := e.db.Client.Account.Query().Count(tenant.AsSystem(ctx))
-	if err != nil || n > 0 {
+	ctx = tenant.AsSystem(ctx)
+	tx, err := e.db.Client.Tx(ctx)
+	if err != nil {
 		return err
 	}
-	acct, key, err := createAccount(ctx, e.db.Client, "Default account")
+	defer tx.Rollback() // after a commit, a no-op
+	if e.db.Dialect == dialect.Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", bootstrapLockKey); err != nil {
+			return fmt.Errorf("waiting for other instances' first start: %w", err)
+		}
+	}
+	if n, err := tx.Account.Query().Count(ctx); err != nil || n > 0 {
+		return err
+	}
+	acct, key, err := createAccountIn(ctx, tx, "Default account")
 	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
 		return err
 	}
 	path := filepath.Join(e.cfg.DataDir, firstKeyFile)
