@@ -436,9 +436,9 @@ var (
 				Columns: []*schema.Column{StatusReceiptsColumns[10], StatusReceiptsColumns[2], StatusReceiptsColumns[3]},
 			},
 			{
-				Name:    "statusreceipt_applied_at",
+				Name:    "statusreceipt_applied_at_received_at",
 				Unique:  false,
-				Columns: []*schema.Column{StatusReceiptsColumns[9]},
+				Columns: []*schema.Column{StatusReceiptsColumns[9], StatusReceiptsColumns[8]},
 			},
 			{
 				Name:    "statusreceipt_integration_id_callback_data",
