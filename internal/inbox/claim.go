@@ -21,7 +21,11 @@ const candidates = 32
 // separate from the one-key space of the migration lock.
 const contactLockSpace = 72630002
 
-// processNext processes one message, reporting whether it found one.
+// processNext processes the next message of each contact with due
+// messages, up to candidates of them, the one waiting longest first, and
+// reports whether it processed any. One look serves many contacts: the
+// look is an aggregate over the whole inbox, too dear to repeat for every
+// message when a backlog builds up.
 func (p *Processor) processNext(ctx context.Context) (bool, error) {
 	now := p.opts.Now()
 	ids, err := p.dueContacts(ctx, now)
@@ -31,18 +35,25 @@ func (p *Processor) processNext(ctx context.Context) (bool, error) {
 	if len(ids) == 0 {
 		return false, p.ignoreContactless(ctx, now)
 	}
+	did := false
 	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
 		if !p.busy.tryAdd(id) {
-			continue
+			continue // another worker of this process has it
 		}
 		err := p.processContact(ctx, id)
 		p.busy.remove(id)
 		if errors.Is(err, errSkip) {
 			continue
 		}
-		return true, err
+		if err != nil {
+			return true, err
+		}
+		did = true
 	}
-	return false, nil
+	return did, nil
 }
 
 // dueContacts returns the contacts with due RECEIVED messages, the one
