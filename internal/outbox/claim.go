@@ -25,7 +25,9 @@ type job struct {
 	lastInbound *time.Time
 }
 
-// sendNext claims and sends one message, reporting whether it found one.
+// sendNext claims and sends the due messages of one look, each the head of
+// its conversation, and reports whether it sent any. A message another
+// sender claimed meanwhile fails the claim and is passed over.
 func (s *Sender) sendNext(ctx context.Context) (bool, error) {
 	now := s.now()
 	due, err := s.client.Message.Query().
@@ -41,19 +43,23 @@ func (s *Sender) sendNext(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("outbox: finding due messages: %w", err)
 	}
+	sent := false
 	for _, m := range due {
+		if ctx.Err() != nil {
+			break
+		}
 		inDoubt := m.AttemptStartedAt != nil
-		ok, err := s.claim(ctx, m, now)
+		ok, err := s.claim(ctx, m, s.now()) // sends before it took time
 		if err != nil {
-			return false, err
+			return sent, err
 		}
 		if !ok {
 			continue
 		}
 		s.run(ctx, m, inDoubt)
-		return true, nil
+		sent = true
 	}
-	return false, nil
+	return sent, nil
 }
 
 // headOfConversation keeps the oldest QUEUED outbound message of each
