@@ -20,6 +20,7 @@ import (
 	"github.com/intalos/integrations/ent/message"
 	"github.com/intalos/integrations/ent/testdb"
 	"github.com/intalos/integrations/graph"
+	"github.com/intalos/integrations/internal/cputime"
 	"github.com/intalos/integrations/internal/gqlws"
 )
 
@@ -90,7 +91,7 @@ func BenchmarkSubscribers10k(b *testing.B) {
 	var all, each []time.Duration
 	var clientCPU []int64
 	i := 0
-	cpu := cpuTime()
+	cpu := cputime.Process()
 	for b.Loop() {
 		i++
 		start := time.Now()
@@ -112,7 +113,7 @@ func BenchmarkSubscribers10k(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	cpu = cpuTime() - cpu
+	cpu = cputime.Process() - cpu
 	b.ReportMetric(ms(cpu)/float64(i), "server-cpu-ms/op")
 	if len(clientCPU) > 1 {
 		b.ReportMetric(ms(time.Duration(clientCPU[len(clientCPU)-1]-clientCPU[0]))/float64(len(clientCPU)-1), "client-cpu-ms/op")
@@ -150,7 +151,7 @@ func TestBenchClients(t *testing.T) {
 		if len(recvd[iter]) == n {
 			ts := recvd[iter]
 			slices.Sort(ts)
-			_ = out.Encode(benchReport{Iteration: iter, Last: ts[n-1], P99: ts[(n-1)*99/100], CPU: int64(cpuTime())})
+			_ = out.Encode(benchReport{Iteration: iter, Last: ts[n-1], P99: ts[(n-1)*99/100], CPU: int64(cputime.Process())})
 			delete(recvd, iter)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/intalos/integrations/ent/testdb"
+	"github.com/intalos/integrations/internal/cputime"
 )
 
 // benchConcurrency are the numbers of POSTs in flight at once.
@@ -78,7 +79,7 @@ func runPosts(b *testing.B, c int, url, phoneNumberID, secret string) float64 {
 	latencies := make([][]time.Duration, c)
 	var failures atomic.Int64
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for g := range c {
@@ -111,7 +112,7 @@ func runPosts(b *testing.B, c int, url, phoneNumberID, secret string) float64 {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu := processCPU() - cpu0
+	cpu := cputime.Process() - cpu0
 	b.StopTimer()
 	if n := failures.Load(); n > 0 {
 		b.Fatalf("%d of %d POSTs failed", n, b.N)

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package graph_test
-
-import "time"
-
-// cpuTime is not measured here: the CPU metrics read zero.
-func cpuTime() time.Duration { return 0 }
