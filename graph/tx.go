@@ -129,13 +129,16 @@ func (tr transactioner) InterceptResponse(ctx context.Context, next graphql.Resp
 	return resp
 }
 
-// InterceptField runs a mutation's field resolvers one at a time.
+// InterceptField runs a mutation's field resolvers one at a time. It runs
+// for every field of every response, subscription events included, so the
+// field context (the nearest value of ctx) is asked first: looking for the
+// transaction walks the whole chain of contexts when there is none.
 func (transactioner) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
-	t := txFrom(ctx)
-	if t == nil {
+	if fc := graphql.GetFieldContext(ctx); fc == nil || !fc.IsResolver {
 		return next(ctx)
 	}
-	if fc := graphql.GetFieldContext(ctx); fc == nil || !fc.IsResolver {
+	t := txFrom(ctx)
+	if t == nil {
 		return next(ctx)
 	}
 	t.fields.Lock()
