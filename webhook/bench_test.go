@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,9 +28,8 @@ var benchConcurrency = []int{8, 32, 64}
 // writes (pgbench as ../shared/bench describes it, when pgbench and those
 // scripts are there) and a bare net/http handler that only reads the body
 // and checks the HMAC. It reports POSTs per second, the p50/p99 time to
-// the acknowledgement, the ratio to the pgbench rate, and the CPU time per
-// POST of the server (this process) and of the load generator (a child
-// process), for the bare handler likewise.
+// the acknowledgement, the ratio to the pgbench rate, and this process's
+// CPU time per POST (load generator included, as for the bare handler).
 //
 //	TEST_DATABASE_URL=postgres://… go test -run '^$' -bench WebhookPost -benchtime 20000x ./webhook/
 func BenchmarkWebhookPost(b *testing.B) {
@@ -72,81 +69,26 @@ func BenchmarkWebhookPost(b *testing.B) {
 	}
 }
 
-// runPosts has a child process send b.N distinct signed POSTs from c
-// goroutines and returns the rate. The load generator runs apart, as Meta
-// does: this process's CPU time, garbage and goroutines are the server's
-// alone (the two still share the machine's cores).
+// runPosts sends b.N distinct signed POSTs from c goroutines and returns
+// the rate.
 func runPosts(b *testing.B, c int, url, phoneNumberID, secret string) float64 {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPostLoad$")
-	cmd.Env = append(os.Environ(),
-		"INTALOS_LOAD_URL="+url, "INTALOS_LOAD_PHONE="+phoneNumberID, "INTALOS_LOAD_SECRET="+secret,
-		"INTALOS_LOAD_POSTS="+strconv.Itoa(b.N), "INTALOS_LOAD_CONCURRENCY="+strconv.Itoa(c))
-	cmd.Stderr = os.Stderr
-	b.ResetTimer()
-	cpu0 := cputime.Process()
-	out, err := cmd.Output()
-	cpu := cputime.Process() - cpu0
-	b.StopTimer()
-	if err != nil {
-		b.Fatalf("load generator: %v\n%s", err, out)
-	}
-	var rep loadReport
-	if err := json.Unmarshal(reportLine(out), &rep); err != nil {
-		b.Fatalf("load generator printed %q: %v", out, err)
-	}
-	if rep.Failures > 0 {
-		b.Fatalf("%d of %d POSTs failed", rep.Failures, b.N)
-	}
-	rate := float64(b.N) / time.Duration(rep.Elapsed).Seconds()
-	b.ReportMetric(rate, "posts/s")
-	b.ReportMetric(time.Duration(rep.P50).Seconds()*1000, "p50-ms")
-	b.ReportMetric(time.Duration(rep.P99).Seconds()*1000, "p99-ms")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "server-cpu-us/post")
-	b.ReportMetric(float64(time.Duration(rep.CPU).Microseconds())/float64(b.N), "load-cpu-us/post")
-	return rate
-}
-
-// loadReport is what the load generator prints when it is done; durations
-// in nanoseconds.
-type loadReport struct {
-	Elapsed, P50, P99, CPU int64
-	Failures               int64
-}
-
-// reportLine finds the report among the test binary's output lines.
-func reportLine(out []byte) []byte {
-	for _, line := range slices.Backward(bytes.Split(out, []byte("\n"))) {
-		if bytes.HasPrefix(line, []byte("{")) {
-			return line
-		}
-	}
-	return nil
-}
-
-// TestPostLoad is the load generator of BenchmarkWebhookPost, run in a
-// child process; it is skipped otherwise.
-func TestPostLoad(t *testing.T) {
-	url := os.Getenv("INTALOS_LOAD_URL")
-	if url == "" {
-		t.Skip("the load generator of BenchmarkWebhookPost")
-	}
-	phoneNumberID, secret := os.Getenv("INTALOS_LOAD_PHONE"), os.Getenv("INTALOS_LOAD_SECRET")
-	n, _ := strconv.ParseInt(os.Getenv("INTALOS_LOAD_POSTS"), 10, 64)
-	c, _ := strconv.Atoi(os.Getenv("INTALOS_LOAD_CONCURRENCY"))
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}}
 	defer client.CloseIdleConnections()
 	quoted := quotedText(strings.Repeat("Where is my order? ", 1024/19+1)[:1024])
 	var next atomic.Int64
 	latencies := make([][]time.Duration, c)
 	var failures atomic.Int64
+	b.ResetTimer()
 	cpu0 := cputime.Process()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for g := range c {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for {
 				i := next.Add(1)
-				if i > n {
+				if i > int64(b.N) {
 					return
 				}
 				body := benchBody(phoneNumberID, i, quoted)
@@ -166,16 +108,23 @@ func TestPostLoad(t *testing.T) {
 					failures.Add(1)
 				}
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := cputime.Process() - cpu0
+	b.StopTimer()
+	if n := failures.Load(); n > 0 {
+		b.Fatalf("%d of %d POSTs failed", n, b.N)
+	}
 	all := slices.Concat(latencies...)
 	slices.Sort(all)
-	rep := loadReport{Elapsed: int64(elapsed), P50: int64(quantile(all, 0.50)), P99: int64(quantile(all, 0.99)),
-		CPU: int64(cputime.Process() - cpu0), Failures: failures.Load()}
-	line, _ := json.Marshal(rep)
-	fmt.Printf("\n%s\n", line)
+	rate := float64(b.N) / elapsed.Seconds()
+	b.ReportMetric(rate, "posts/s")
+	b.ReportMetric(quantile(all, 0.50).Seconds()*1000, "p50-ms")
+	b.ReportMetric(quantile(all, 0.99).Seconds()*1000, "p99-ms")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-us/post")
+	return rate
 }
 
 // benchBody is a body of one text message. The load generator shares the
