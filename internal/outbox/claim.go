@@ -49,7 +49,7 @@ func (s *Sender) sendNext(ctx context.Context) (bool, error) {
 			break
 		}
 		inDoubt := m.AttemptStartedAt != nil
-		ok, err := s.claim(ctx, m, s.now()) // sends before it took time
+		ok, err := s.claim(ctx, m, s.now()) // not the look's time: the sends before took some
 		if err != nil {
 			return sent, err
 		}

@@ -16,7 +16,7 @@ import (
 // parameter types before binding). In that mode lib/pq sends []byte
 // arguments in binary format, which jsonb columns refuse, and ent passes
 // JSON fields as []byte; the schema has no bytea column, so every byte
-// slice is sent as text instead (pgText).
+// slice is sent as text instead (textBytesConn).
 func postgresConnector(dsn string) (driver.Connector, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
