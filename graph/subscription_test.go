@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -380,5 +381,41 @@ func TestSubscriptionFallsBehind(t *testing.T) {
 			t.Errorf("%s: after resubscribing, %v", proto, ev)
 		}
 		c.close()
+	}
+}
+
+// TestSubscriptionBurst: one commit announcing a burst of messages reaches
+// every one of many subscribers whole, none closed as too slow: while the
+// last subscribers of a busy feed catch up, the burst waits in their
+// buffers, and a burst is not a slow client.
+func TestSubscriptionBurst(t *testing.T) {
+	const clients, burst = 200, 60
+	e, live := newLiveEnv(t, testdb.SQLite(t), graph.HandlerConfig{})
+	a := e.world("A", "100000001")
+	vars := map[string]any{"i": gid("Integration", a.integration.ID)}
+	before := live.count()
+	subs := make([]*wsClient, clients)
+	for i := range subs {
+		c, err := dialWS(t, e.srv.URL, protocols[i%len(protocols)], bearer(a.key))
+		must(t, err)
+		c.subscribe("msg", subMessages, vars)
+		subs[i] = c
+	}
+	live.await(t, before+clients)
+
+	tx, err := e.db.Client.Tx(sys())
+	must(t, err)
+	for i := range burst {
+		tx.Message.Create().SetAccountID(a.account).SetIntegrationID(a.integration.ID).SetConversationID(a.conversation.ID).
+			SetDirection(message.DirectionOUTBOUND).SetType("text").SetText(fmt.Sprint(i)).SetStatus(message.StatusQUEUED).
+			SaveX(sys())
+	}
+	must(t, tx.Commit())
+	for _, c := range subs {
+		for i := range burst {
+			if ev := c.event("msg", "messageEvents"); ev["kind"] != "OUTBOUND" || str(ev, "message.text") != fmt.Sprint(i) {
+				t.Fatalf("event %d: %v", i, ev)
+			}
+		}
 	}
 }

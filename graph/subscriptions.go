@@ -25,9 +25,12 @@ const CodeSlowSubscriber = "SLOW_SUBSCRIBER"
 const activityInterval = time.Second
 
 // subscriptionBuffer is the number of events each subscription may have
-// waiting for its client before it is closed as too slow: room for the
-// events of a few busy transactions, at 8 bytes each.
-const subscriptionBuffer = 32
+// waiting for its client before it is closed as too slow. One webhook
+// commit announces the messages of many POSTs at once (about 15 at 64 in
+// flight, up to the committer's batch), and with thousands of subscribers
+// the last ones drain a burst in tens of milliseconds: room for several
+// such bursts, at 8 bytes a slot (1 KiB per idle subscription).
+const subscriptionBuffer = 128
 
 // dedupeSize bounds what a feed remembers to drop an event it already
 // sent (the same change published twice, e.g. by a worker and by the ent
