@@ -49,7 +49,8 @@ func newApp(ctx context.Context, e *env) (a *app, err error) {
 		}
 	}()
 	// Every committed change a dashboard cares about is published from ent
-	// hooks on the one client, whichever package wrote it.
+	// hooks on the one client, whichever package wrote it; the webhook's
+	// own insert of new messages goes through the same publisher.
 	publisher := events.Register(e.db.Client, bus, e.logger)
 	meta := whatsapp.NewClient(&http.Client{Timeout: 60 * time.Second}, e.cfg.GraphAPIURL)
 	flows := flowengine.New(safehttp.NewClient(e.cfg.FlowPrivateNet), flowengine.Options{})
