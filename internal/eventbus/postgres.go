@@ -17,13 +17,6 @@ import (
 // empty.
 const DefaultChannel = "intalos_events"
 
-// Execer runs a statement; *sql.DB, *sql.Tx and *sql.Conn implement it, and
-// so do ent's client and Tx when ent is generated with the sql/execquery
-// feature.
-type Execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
 // PostgresConfig configures a Postgres bus.
 type PostgresConfig struct {
 	// DSN opens the listener's own connection (lib/pq syntax). Adding
@@ -229,36 +222,6 @@ func (b *Postgres) Publish(ctx context.Context, events ...Event) error {
 		_, err = b.db.ExecContext(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, b.channel, pq.Array(payloads))
 	}
 	if err != nil {
-		return fmt.Errorf("eventbus: notify: %w", err)
-	}
-	return nil
-}
-
-// NotifyTx queues events on the caller's transaction as ONE notification,
-// delivered by PostgreSQL when (and only if) the transaction commits. NOTIFY
-// takes a global lock at commit, so a transaction sends at most one and stays
-// short. The events together must fit in one payload, otherwise
-// ErrPayloadTooLarge is returned: publish after commit with Publish instead.
-func (b *Postgres) NotifyTx(ctx context.Context, tx Execer, events ...Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	if b.hub.isClosed() {
-		return ErrClosed
-	}
-	_, enc, err := prepare(events, time.Now())
-	if err != nil {
-		return err
-	}
-	payloads := pack(enc)
-	if len(payloads) > 1 {
-		size := 0
-		for _, p := range payloads {
-			size += len(p)
-		}
-		return fmt.Errorf("%w: %d events need %d bytes in one transaction, limit %d", ErrPayloadTooLarge, len(events), size, MaxPayloadBytes)
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, b.channel, payloads[0]); err != nil {
 		return fmt.Errorf("eventbus: notify: %w", err)
 	}
 	return nil

@@ -133,9 +133,6 @@ func TestPostgresPayloadLimit(t *testing.T) {
 	if err := bus.Publish(t.Context(), huge); !errors.Is(err, ErrPayloadTooLarge) {
 		t.Errorf("Publish of %d-byte detail: got %v, want %v", len(huge.Detail), err, ErrPayloadTooLarge)
 	}
-	if err := bus.NotifyTx(t.Context(), db, huge); !errors.Is(err, ErrPayloadTooLarge) {
-		t.Errorf("NotifyTx of %d-byte detail: got %v, want %v", len(huge.Detail), err, ErrPayloadTooLarge)
-	}
 
 	// Our limit is PostgreSQL's: the largest payload we allow is accepted.
 	var fits strings.Builder
@@ -158,9 +155,6 @@ func TestPostgresPayloadLimit(t *testing.T) {
 	if p := pack(mustEncode(t, many)); len(p) < 2 {
 		t.Fatalf("test needs a batch bigger than one payload, got %d payload(s)", len(p))
 	}
-	if err := bus.NotifyTx(t.Context(), db, many...); !errors.Is(err, ErrPayloadTooLarge) {
-		t.Errorf("NotifyTx of %d events: got %v, want %v", len(many), err, ErrPayloadTooLarge)
-	}
 	if err := bus.Publish(t.Context(), many...); err != nil {
 		t.Fatalf("Publish of %d events: %v", len(many), err)
 	}
@@ -177,48 +171,6 @@ func mustEncode(t *testing.T, events []Event) [][]byte {
 		t.Fatal(err)
 	}
 	return enc
-}
-
-func TestPostgresNotifyTxOnlyOnCommit(t *testing.T) {
-	t.Parallel()
-	dsn := testDSN(t)
-	db := openDB(t, dsn)
-	channel := uniqueName(t, "evtest")
-	a := newPostgresBus(t, db, dsn, channel)
-	b := newPostgresBus(t, db, dsn, channel)
-	s, err := b.Subscribe(t.Context(), Filter{AccountID: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	inTx := func(commit bool, events ...Event) {
-		t.Helper()
-		tx, err := db.BeginTx(t.Context(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.NotifyTx(t.Context(), tx, events...); err != nil {
-			_ = tx.Rollback()
-			t.Fatalf("NotifyTx: %v", err)
-		}
-		if commit {
-			err = tx.Commit()
-		} else {
-			err = tx.Rollback()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	inTx(false, Event{Kind: KindMessageInbound, AccountID: 1, MessageID: 1})
-	// Two events of one transaction travel as one notification.
-	inTx(true,
-		Event{Kind: KindMessageInbound, AccountID: 1, MessageID: 2},
-		Event{Kind: KindMessageOutbound, AccountID: 1, MessageID: 3})
-	if got, want := ids(receive(t, s, 2)), []int{2, 3}; !equalInts(got, want) {
-		t.Errorf("got %v, want %v (the rolled back event must not arrive)", got, want)
-	}
-	quiet(t, s, 50*time.Millisecond)
 }
 
 func TestPostgresIgnoresForeignNotifications(t *testing.T) {
