@@ -21,6 +21,7 @@ import (
 
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/internal/secrets"
+	"github.com/intalos/integrations/internal/secrets/secretstest"
 	"github.com/intalos/integrations/internal/store"
 	"github.com/intalos/integrations/internal/tenant"
 	"github.com/intalos/integrations/internal/testclock"
@@ -76,12 +77,7 @@ func sysCtx() context.Context { return tenant.AsSystem(context.Background()) }
 
 func newEnv(t testing.TB, db *store.DB, opts ...func(*Options)) *env {
 	t.Helper()
-	key := make([]byte, secrets.KeySize)
-	rand.Read(key)
-	box, err := secrets.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	box := secretstest.Box(t)
 	e := &env{
 		t: t, db: db, client: db.Client, box: box,
 		clock:    testclock.New(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)),

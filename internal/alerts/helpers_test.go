@@ -13,6 +13,7 @@ import (
 	"github.com/intalos/integrations/ent"
 	"github.com/intalos/integrations/ent/integrationerror"
 	"github.com/intalos/integrations/internal/secrets"
+	"github.com/intalos/integrations/internal/secrets/secretstest"
 	"github.com/intalos/integrations/internal/store"
 	"github.com/intalos/integrations/internal/tenant"
 	"github.com/intalos/integrations/internal/testclock"
@@ -39,12 +40,7 @@ type creds struct {
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
-	key := make([]byte, secrets.KeySize)
-	rand.Read(key)
-	box, err := secrets.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	box := secretstest.Box(t)
 	acc, err := db.Client.Account.Create().SetName("Acme").Save(sysCtx())
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/intalos/integrations/ent"
 	entmessage "github.com/intalos/integrations/ent/message"
 	"github.com/intalos/integrations/internal/secrets"
+	"github.com/intalos/integrations/internal/secrets/secretstest"
 	"github.com/intalos/integrations/internal/store"
 	"github.com/intalos/integrations/internal/tenant"
 	"github.com/intalos/integrations/internal/testclock"
@@ -48,12 +49,7 @@ type env struct {
 
 func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
-	key := make([]byte, secrets.KeySize)
-	rand.Read(key)
-	box, err := secrets.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	box := secretstest.Box(t)
 	clk := testclock.New(time.Now().UTC().Truncate(time.Second))
 	sim := whatsapptest.NewServer(t, whatsapptest.Config{Now: clk.Now})
 	sim.AddApp("app-1", appSecret)

@@ -11,13 +11,14 @@ import (
 	"github.com/intalos/integrations/ent/testdb"
 	"github.com/intalos/integrations/internal/eventbus"
 	"github.com/intalos/integrations/internal/events"
+	"github.com/intalos/integrations/internal/secrets/secretstest"
 	"github.com/intalos/integrations/internal/store"
 )
 
 func TestExpirySweep(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		clk := newClock()
-		f := newFixture(t, db, newBox(t))
+		f := newFixture(t, db, secretstest.Box(t))
 		now := clk.Now()
 		withExpiry := f.integration("s", "t", nil)
 		withExpiry = withExpiry.Update().SetConversationExpiry(30 * time.Minute).SaveX(sysCtx())
@@ -68,7 +69,7 @@ func TestExpirySweep(t *testing.T) {
 func TestExpirySweepBatches(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		clk := newClock()
-		f := newFixture(t, db, newBox(t))
+		f := newFixture(t, db, secretstest.Box(t))
 		in := f.integration("s", "t", nil).Update().SetConversationExpiry(time.Hour).SaveX(sysCtx())
 		var want []int
 		for range 5 {

@@ -54,17 +54,6 @@ func newFixture(t *testing.T, db *store.DB, box *secrets.Box) *fixture {
 	return &fixture{t: t, db: db, box: box, account: acc.ID, version: v}
 }
 
-func newBox(t *testing.T) *secrets.Box {
-	t.Helper()
-	key := make([]byte, secrets.KeySize)
-	rand.Read(key)
-	box, err := secrets.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return box
-}
-
 func (f *fixture) seal(v, purpose string) string {
 	s, err := f.box.Seal(v, purpose)
 	if err != nil {

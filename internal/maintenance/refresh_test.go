@@ -11,6 +11,7 @@ import (
 	"github.com/intalos/integrations/ent/integrationerror"
 	"github.com/intalos/integrations/ent/testdb"
 	"github.com/intalos/integrations/internal/eventbus"
+	"github.com/intalos/integrations/internal/secrets/secretstest"
 	"github.com/intalos/integrations/internal/store"
 	"github.com/intalos/integrations/internal/testclock"
 	"github.com/intalos/integrations/internal/whatsapp"
@@ -73,7 +74,7 @@ func TestRefreshRenewsDueTokens(t *testing.T) {
 		clk := newClock()
 		sim := newMeta(t, clk)
 		client := whatsapp.NewClient(nil, sim.URL, whatsapp.WithClock(clk.Now))
-		f := newFixture(t, db, newBox(t))
+		f := newFixture(t, db, secretstest.Box(t))
 		now := clk.Now()
 		soon, later := now.Add(3*24*time.Hour), now.Add(30*24*time.Hour)
 		sim.AddToken("EAAsoon", whatsapptest.TokenSpec{AppID: "app-1", ExpiresAt: soon})
@@ -126,7 +127,7 @@ func TestRefreshFailure(t *testing.T) {
 		clk := newClock()
 		sim := newMeta(t, clk)
 		client := whatsapp.NewClient(nil, sim.URL, whatsapp.WithClock(clk.Now))
-		f := newFixture(t, db, newBox(t))
+		f := newFixture(t, db, secretstest.Box(t))
 		soon := clk.Now().Add(2 * 24 * time.Hour)
 		sim.AddToken("EAAsoon", whatsapptest.TokenSpec{AppID: "app-1", ExpiresAt: soon})
 		in := f.integration("a-wrong-secret", "EAAsoon", &soon)
@@ -180,7 +181,7 @@ func TestRefreshExpiredToken(t *testing.T) {
 		clk := newClock()
 		sim := newMeta(t, clk)
 		client := whatsapp.NewClient(nil, sim.URL, whatsapp.WithClock(clk.Now))
-		f := newFixture(t, db, newBox(t))
+		f := newFixture(t, db, secretstest.Box(t))
 		soon := clk.Now().Add(time.Hour)
 		sim.AddToken("EAAsoon", whatsapptest.TokenSpec{AppID: "app-1", ExpiresAt: soon})
 		sim.ExpireToken("EAAsoon")
@@ -220,7 +221,7 @@ func TestTwoInstancesRefreshOnce(t *testing.T) {
 	clk := newClock()
 	sim := newMeta(t, clk)
 	client := whatsapp.NewClient(&http.Client{Transport: slowTransport{50 * time.Millisecond}}, sim.URL, whatsapp.WithClock(clk.Now))
-	box := newBox(t)
+	box := secretstest.Box(t)
 	f := newFixture(t, db1, box)
 	const n = 6
 	soon := clk.Now().Add(24 * time.Hour)

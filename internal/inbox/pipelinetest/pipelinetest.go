@@ -23,6 +23,7 @@ import (
 	"github.com/intalos/integrations/internal/inbox"
 	"github.com/intalos/integrations/internal/outbox"
 	"github.com/intalos/integrations/internal/secrets"
+	"github.com/intalos/integrations/internal/secrets/secretstest"
 	"github.com/intalos/integrations/internal/store"
 	"github.com/intalos/integrations/internal/tenant"
 	"github.com/intalos/integrations/internal/whatsapp"
@@ -93,12 +94,7 @@ func Ctx() context.Context { return tenant.AsSystem(context.Background()) }
 // instance on it.
 func New(t testing.TB, db *store.DB, cfg Config) *Env {
 	t.Helper()
-	key := make([]byte, secrets.KeySize)
-	rand.Read(key)
-	box, err := secrets.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	box := secretstest.Box(t)
 	e := &Env{
 		t: t, DB: db, Box: box,
 		AppID: "1234" + digitsOf(8), AppSecret: "secret-" + random(8), Token: "EAA" + random(16),
