@@ -1,114 +1,20 @@
 package graph_test
 
 import (
-	"bytes"
-	"io"
-	"mime"
-	"mime/quotedprintable"
 	"net"
-	"net/mail"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/intalos/integrations/ent/testdb"
 	"github.com/intalos/integrations/graph"
 	"github.com/intalos/integrations/internal/alerts"
+	"github.com/intalos/integrations/internal/alerts/smtptest"
 	"github.com/intalos/integrations/internal/secrets"
 	"github.com/intalos/integrations/internal/store"
 )
 
 const sendTestAlert = `mutation($id: ID!) { sendTestAlert(input: {integrationId: $id}) { integration { id } sentTo } }`
-
-// smtpSink is a real SMTP server on a local port, without TLS or
-// authentication, that keeps what it accepted.
-type smtpSink struct {
-	addr   string
-	reject string // a recipient answered 550
-
-	mu       sync.Mutex
-	received []sunkMail
-}
-
-type sunkMail struct {
-	from          string
-	to            []string
-	subject, body string
-}
-
-func newSMTPSink(t *testing.T) *smtpSink {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &smtpSink{addr: ln.Addr().String()}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }))
-	srv.Domain = "localhost"
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ln.Close()
-		srv.Close()
-	})
-	return s
-}
-
-func (s *smtpSink) mails() []sunkMail {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]sunkMail(nil), s.received...)
-}
-
-type sinkSession struct {
-	s    *smtpSink
-	from string
-	to   []string
-}
-
-func (x *sinkSession) Mail(from string, _ *smtp.MailOptions) error { x.from = from; return nil }
-
-func (x *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if to == x.s.reject {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
-	}
-	x.to = append(x.to, to)
-	return nil
-}
-
-func (x *sinkSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		return err
-	}
-	m := sunkMail{from: x.from, to: x.to}
-	if m.subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil {
-		return err
-	}
-	body := io.Reader(msg.Body)
-	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
-		body = quotedprintable.NewReader(body)
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		return err
-	}
-	m.body = string(b)
-	x.s.mu.Lock()
-	x.s.received = append(x.s.received, m)
-	x.s.mu.Unlock()
-	return nil
-}
-
-func (x *sinkSession) Reset()        { x.from, x.to = "", nil }
-func (x *sinkSession) Logout() error { return nil }
 
 // withAlerts builds the API with a real Alerter sending through mailer
 // (none when nil).
@@ -131,9 +37,10 @@ func missing(r response) []any { m, _ := r.Errors[0].Extensions["missing"].([]an
 
 func TestSendTestAlert(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		sink := newSMTPSink(t)
-		sink.reject = "nobody@example.com"
-		e := newEnv(t, db, graph.HandlerConfig{}, withAlerts(db, smtpMailer(t, "smtp://"+sink.addr)))
+		sink := smtptest.New(t, smtptest.Config{})
+		const refusedRcpt = "nobody@example.com"
+		sink.Refuse(refusedRcpt)
+		e := newEnv(t, db, graph.HandlerConfig{}, withAlerts(db, smtpMailer(t, sink.URL())))
 		acct, key := e.account("Acme")
 		_, otherKey := e.account("Other")
 
@@ -146,23 +53,23 @@ func TestSendTestAlert(t *testing.T) {
 			if str(d, "sendTestAlert.sentTo") != "ops@example.com" || str(d, "sendTestAlert.integration.id") != id {
 				t.Fatalf("payload = %v", d)
 			}
-			got := sink.mails()
+			got := sink.Messages()
 			if len(got) != 1 {
 				t.Fatalf("%d emails arrived, want 1", len(got))
 			}
 			m := got[0]
-			if m.from != "alerts@example.com" || len(m.to) != 1 || m.to[0] != "ops@example.com" {
-				t.Errorf("envelope from %q to %v, want alerts@example.com to ops@example.com", m.from, m.to)
+			if m.From != "alerts@example.com" || len(m.To) != 1 || m.To[0] != "ops@example.com" {
+				t.Errorf("envelope from %q to %v, want alerts@example.com to ops@example.com", m.From, m.To)
 			}
-			if !strings.Contains(m.subject, "Support line") || !strings.Contains(m.body, "test alert") {
-				t.Errorf("email = %q / %q, want the integration and that it is a test", m.subject, m.body)
+			if !strings.Contains(m.Subject, "Support line") || !strings.Contains(m.Body, "test alert") {
+				t.Errorf("email = %q / %q, want the integration and that it is a test", m.Subject, m.Body)
 			}
 			token, err := e.box.Open(in.AccessTokenSealed, secrets.AccessToken)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, s := range []string{token, appSecret, "seeded-verify-", in.AccessTokenSealed, in.AppSecretSealed, in.WebhookKey} {
-				if strings.Contains(m.subject+m.body, s) {
+				if strings.Contains(m.Subject+m.Body, s) {
 					t.Errorf("the email contains a secret (%.8s…)", s)
 				}
 			}
@@ -178,7 +85,7 @@ func TestSendTestAlert(t *testing.T) {
 
 		t.Run("refused address", func(t *testing.T) {
 			refused := seedIntegration(t, db.Client, e.box, acct, "Refused", "555000303", nil)
-			db.Client.Integration.UpdateOneID(refused.ID).SetAlertEmail(sink.reject).ExecX(sys())
+			db.Client.Integration.UpdateOneID(refused.ID).SetAlertEmail(refusedRcpt).ExecX(sys())
 			e.fail(key, sendTestAlert, map[string]any{"id": gid("Integration", refused.ID)}, "UPSTREAM", "alertEmail")
 		})
 
@@ -187,7 +94,7 @@ func TestSendTestAlert(t *testing.T) {
 			e.fail(key, sendTestAlert, map[string]any{"id": gid("Bot", in.ID)}, "NOT_FOUND", "integrationId")
 		})
 
-		if n := len(sink.mails()); n != 1 {
+		if n := len(sink.Messages()); n != 1 {
 			t.Errorf("%d emails arrived in all, want only the one test alert", n)
 		}
 	})

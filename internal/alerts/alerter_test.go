@@ -38,7 +38,7 @@ func TestFirstAtOnceThenDigest(t *testing.T) {
 		f := newFixture(t, db)
 		srv := newSMTPServer(t)
 		clk := newClock()
-		a := New(db, srv.mailer(t), Options{Now: clk.Now, Box: f.box})
+		a := New(db, mailerFor(t, srv), Options{Now: clk.Now, Box: f.box})
 		in, _ := f.integration("Support line", "owner@example.com")
 		quiet, _ := f.integration("Quiet line", "")
 		t0 := clk.Now()
@@ -48,15 +48,15 @@ func TestFirstAtOnceThenDigest(t *testing.T) {
 		if res := mustRunOnce(t, a); res.Sent != 1 {
 			t.Fatalf("first error: sent %d emails, want 1", res.Sent)
 		}
-		first := srv.waitMessages(1)[0]
-		if len(first.to) != 1 || first.to[0] != "owner@example.com" {
-			t.Errorf("got recipients %q", first.to)
+		first := srv.WaitMessages(1)[0]
+		if len(first.To) != 1 || first.To[0] != "owner@example.com" {
+			t.Errorf("got recipients %q", first.To)
 		}
-		wantContains(t, "subject", first.subject, "Support line", "webhook signature check failed")
-		if strings.Contains(first.subject, "times") {
-			t.Errorf("a single error's subject %q speaks of times", first.subject)
+		wantContains(t, "subject", first.Subject, "Support line", "webhook signature check failed")
+		if strings.Contains(first.Subject, "times") {
+			t.Errorf("a single error's subject %q speaks of times", first.Subject)
 		}
-		wantContains(t, "body", first.body, "What failed", "When: 2026-09-01 12:00:00 UTC",
+		wantContains(t, "body", first.Body, "What failed", "When: 2026-09-01 12:00:00 UTC",
 			"webhook POST failed the signature check", "App Secret", "What to check", "turn off Error Email Alerts")
 		if n := f.unalerted(in); n != 0 {
 			t.Errorf("%d errors left unalerted, want 0", n)
@@ -83,9 +83,9 @@ func TestFirstAtOnceThenDigest(t *testing.T) {
 		if want := t0.Add(15 * time.Minute); !res.NextDue.Equal(want) {
 			t.Errorf("next due %v, want %v", res.NextDue, want)
 		}
-		verif := srv.waitMessages(2)[1]
-		wantContains(t, "subject", verif.subject, "webhook verification failed")
-		wantContains(t, "body", verif.body, "Verify Token", "upper and lower case", "wrong verify token")
+		verif := srv.WaitMessages(2)[1]
+		wantContains(t, "subject", verif.Subject, "webhook verification failed")
+		wantContains(t, "body", verif.Body, "Verify Token", "upper and lower case", "wrong verify token")
 		if n := f.unalerted(in); n != 3 {
 			t.Errorf("%d errors waiting for the digest, want 3", n)
 		}
@@ -98,9 +98,9 @@ func TestFirstAtOnceThenDigest(t *testing.T) {
 		if res := mustRunOnce(t, a); res.Sent != 1 {
 			t.Fatalf("window over: sent %d emails, want the digest", res.Sent)
 		}
-		digest := srv.waitMessages(3)[2]
-		wantContains(t, "digest subject", digest.subject, "Support line", "(7 times)")
-		wantContains(t, "digest body", digest.body,
+		digest := srv.WaitMessages(3)[2]
+		wantContains(t, "digest subject", digest.Subject, "Support line", "(7 times)")
+		wantContains(t, "digest body", digest.Body,
 			"How often: 7 times, first at 2026-09-01 12:01:00 UTC, last at 2026-09-01 12:05:00 UTC",
 			"signature mismatch 4", "signature mismatch 3", "signature mismatch 2")
 		if n := f.unalerted(in); n != 0 {
@@ -118,7 +118,7 @@ func TestNoSecretInEmail(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		srv := newSMTPServer(t)
-		a := New(db, srv.mailer(t), Options{Box: f.box})
+		a := New(db, mailerFor(t, srv), Options{Box: f.box})
 		in, c := f.integration("Sales", "owner@example.com")
 		f.recordError(in, integrationerror.KindTOKEN_EXPIRED, time.Now(),
 			"Meta said: token "+c.accessToken+" expired; secret "+c.appSecret+" verify "+c.verifyToken+" key "+in.WebhookKey, nil)
@@ -126,14 +126,14 @@ func TestNoSecretInEmail(t *testing.T) {
 		if res := mustRunOnce(t, a); res.Sent != 2 {
 			t.Fatalf("sent %d, want 2", res.Sent)
 		}
-		for _, m := range srv.waitMessages(2) {
+		for _, m := range srv.WaitMessages(2) {
 			for _, secret := range []string{c.accessToken, c.appSecret, c.verifyToken, in.WebhookKey, in.AccessTokenSealed, in.AppSecretSealed} {
-				if strings.Contains(m.body, secret) || strings.Contains(m.subject, secret) {
-					t.Errorf("email %q contains a secret", m.subject)
+				if strings.Contains(m.Body, secret) || strings.Contains(m.Subject, secret) {
+					t.Errorf("email %q contains a secret", m.Subject)
 				}
 			}
 		}
-		wantContains(t, "body", srv.messages()[0].body+srv.messages()[1].body, "[redacted]", "Generate a new access token")
+		wantContains(t, "body", srv.Messages()[0].Body+srv.Messages()[1].Body, "[redacted]", "Generate a new access token")
 	})
 }
 
@@ -143,8 +143,8 @@ func TestSMTPDownAndBackUp(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		srv := newSMTPServer(t)
-		mailer := srv.mailer(t)
-		srv.stop()
+		mailer := mailerFor(t, srv)
+		srv.Stop()
 		var logs logBuffer
 		a := New(db, mailer, Options{RetryMin: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond,
 			PollInterval: time.Hour, Logger: logs.logger()})
@@ -170,13 +170,13 @@ func TestSMTPDownAndBackUp(t *testing.T) {
 		if n := f.unalerted(in); n != 1 {
 			t.Fatalf("server down: %d errors unalerted, want 1", n)
 		}
-		if strings.Contains(logs.String(), srv.pass) {
+		if strings.Contains(logs.String(), smtpPass) {
 			t.Errorf("the log contains the SMTP password")
 		}
 
-		srv.start()
-		got := srv.waitMessages(1)
-		wantContains(t, "subject", got[0].subject, "no published bot is connected")
+		srv.Start()
+		got := srv.WaitMessages(1)
+		wantContains(t, "subject", got[0].Subject, "no published bot is connected")
 		waitFor(t, "errors marked alerted", func() bool { return f.unalerted(in) == 0 })
 	})
 }
@@ -186,7 +186,7 @@ func TestRunWakesUp(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		srv := newSMTPServer(t)
-		a := New(db, srv.mailer(t), Options{PollInterval: time.Hour})
+		a := New(db, mailerFor(t, srv), Options{PollInterval: time.Hour})
 		in, _ := f.integration("Support line", "owner@example.com")
 
 		ctx, cancel := context.WithCancel(context.Background())
@@ -196,8 +196,8 @@ func TestRunWakesUp(t *testing.T) {
 
 		f.recordError(in, integrationerror.KindFLOW_ERROR, time.Now(), "HTTP request node: connection refused", nil)
 		a.Wake()
-		got := srv.waitMessages(1)
-		wantContains(t, "body", got[0].body, "test mode")
+		got := srv.WaitMessages(1)
+		wantContains(t, "body", got[0].Body, "test mode")
 	})
 }
 
@@ -207,8 +207,8 @@ func TestRejectedAddress(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		srv := newSMTPServer(t)
-		srv.rejectRcpt = "typo@example.com"
-		a := New(db, srv.mailer(t), Options{})
+		srv.Refuse("typo@example.com")
+		a := New(db, mailerFor(t, srv), Options{})
 		bad, _ := f.integration("Typo", "typo@example.com")
 		good, _ := f.integration("Good", "owner@example.com")
 		f.recordError(bad, integrationerror.KindSEND_FAILED, time.Now(), "(#131026) Message undeliverable", nil)
@@ -216,8 +216,8 @@ func TestRejectedAddress(t *testing.T) {
 		if res := mustRunOnce(t, a); res.Sent != 1 {
 			t.Fatalf("sent %d, want 1", res.Sent)
 		}
-		if got := srv.waitMessages(1); got[0].to[0] != "owner@example.com" {
-			t.Errorf("sent to %q", got[0].to)
+		if got := srv.WaitMessages(1); got[0].To[0] != "owner@example.com" {
+			t.Errorf("sent to %q", got[0].To)
 		}
 		if f.unalerted(bad) != 0 || f.unalerted(good) != 0 {
 			t.Errorf("errors left unalerted")
@@ -238,7 +238,7 @@ func TestTwoInstancesSendOnce(t *testing.T) {
 		in, _ := f.integration("Line", "owner@example.com")
 		f.recordError(in, kinds[i%len(kinds)], time.Now(), "boom", nil)
 	}
-	a1, a2 := New(db1, srv.mailer(t), Options{}), New(db2, srv.mailer(t), Options{})
+	a1, a2 := New(db1, mailerFor(t, srv), Options{}), New(db2, mailerFor(t, srv), Options{})
 	errs := make(chan error, 2)
 	for _, a := range []*Alerter{a1, a2} {
 		go func() { _, err := a.RunOnce(context.Background()); errs <- err }()
@@ -251,7 +251,7 @@ func TestTwoInstancesSendOnce(t *testing.T) {
 	// A run that skipped a locked integration leaves it to the next pass.
 	mustRunOnce(t, a1)
 	mustRunOnce(t, a2)
-	if got := len(srv.messages()); got != n {
+	if got := len(srv.Messages()); got != n {
 		t.Errorf("got %d emails, want %d", got, n)
 	}
 }
@@ -260,15 +260,15 @@ func TestSendTest(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		srv := newSMTPServer(t)
-		a := New(db, srv.mailer(t), Options{})
+		a := New(db, mailerFor(t, srv), Options{})
 		in, _ := f.integration("Support line", "owner@example.com")
 		ctx := tenant.WithAccount(context.Background(), f.account)
 		if err := a.SendTest(ctx, in.ID); err != nil {
 			t.Fatal(err)
 		}
-		got := srv.waitMessages(1)[0]
-		wantContains(t, "subject", got.subject, "test", "Support line")
-		wantContains(t, "body", got.body, "test alert", "reach this address")
+		got := srv.WaitMessages(1)[0]
+		wantContains(t, "subject", got.Subject, "test", "Support line")
+		wantContains(t, "body", got.Body, "test alert", "reach this address")
 
 		other := tenant.WithAccount(context.Background(), f.account+1000)
 		if err := a.SendTest(other, in.ID); err == nil {

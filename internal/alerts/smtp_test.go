@@ -68,33 +68,33 @@ func TestNewSMTPMailerErrorsHideThePassword(t *testing.T) {
 // TestSMTPMailerSends goes through STARTTLS and AUTH PLAIN to a real server.
 func TestSMTPMailerSends(t *testing.T) {
 	srv := newSMTPServer(t)
-	m := srv.mailer(t)
+	m := mailerFor(t, srv)
 	err := m.Send(context.Background(), Email{To: []string{"owner@example.com"}, Subject: "Hello", Text: "Line one\nLine two\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := srv.waitMessages(1)[0]
-	if got.from != "alerts@intalos.test" || len(got.to) != 1 || got.to[0] != "owner@example.com" {
-		t.Errorf("got envelope from %q to %q", got.from, got.to)
+	got := srv.WaitMessages(1)[0]
+	if got.From != "alerts@intalos.test" || len(got.To) != 1 || got.To[0] != "owner@example.com" {
+		t.Errorf("got envelope from %q to %q", got.From, got.To)
 	}
-	if got.subject != "Hello" || !strings.Contains(got.body, "Line one\r\nLine two") {
-		t.Errorf("got subject %q body %q", got.subject, got.body)
+	if got.Subject != "Hello" || !strings.Contains(got.Body, "Line one\r\nLine two") {
+		t.Errorf("got subject %q body %q", got.Subject, got.Body)
 	}
-	if got.header.Get("Auto-Submitted") != "auto-generated" {
-		t.Errorf("got Auto-Submitted %q", got.header.Get("Auto-Submitted"))
+	if got.Header.Get("Auto-Submitted") != "auto-generated" {
+		t.Errorf("got Auto-Submitted %q", got.Header.Get("Auto-Submitted"))
 	}
 }
 
 func TestSMTPMailerErrors(t *testing.T) {
 	srv := newSMTPServer(t)
-	srv.rejectRcpt = "nobody@example.com"
-	m := srv.mailer(t)
+	srv.Refuse("nobody@example.com")
+	m := mailerFor(t, srv)
 	err := m.Send(context.Background(), Email{To: []string{"nobody@example.com"}, Subject: "x", Text: "x"})
 	if !errors.Is(err, ErrRejected) {
 		t.Errorf("unknown recipient: got %v, want ErrRejected", err)
 	}
 
-	wrong, err := NewSMTPMailer("smtp://alerts:wrong-pass@"+srv.addr, "a@b.c", WithTLSConfig(srv.clientTLS))
+	wrong, err := NewSMTPMailer("smtp://alerts:wrong-pass@"+srv.Addr, "a@b.c", WithTLSConfig(srv.ClientTLS))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestSMTPMailerErrors(t *testing.T) {
 		t.Errorf("error %q contains the password", err)
 	}
 
-	srv.stop()
+	srv.Stop()
 	err = m.Send(context.Background(), Email{To: []string{"owner@example.com"}, Subject: "x", Text: "x"})
 	if err == nil || errors.Is(err, ErrRejected) {
 		t.Errorf("server down: got %v, want a retryable error", err)
