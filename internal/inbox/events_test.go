@@ -1,11 +1,9 @@
 package inbox_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/intalos/integrations/ent/message"
@@ -16,51 +14,6 @@ import (
 	"github.com/intalos/integrations/internal/store"
 	"github.com/intalos/integrations/internal/whatsapp/whatsapptest"
 )
-
-// tee keeps each Publish call's events and passes them on to an in-process
-// bus, which rejects invalid events as the PostgreSQL one would.
-type tee struct {
-	bus   *eventbus.InProcess
-	mu    sync.Mutex
-	calls [][]eventbus.Event
-	errs  []error
-}
-
-func newTee(t *testing.T) *tee {
-	b := eventbus.NewInProcess(nil, 0)
-	t.Cleanup(func() { b.Close() })
-	return &tee{bus: b}
-}
-
-func (r *tee) Publish(ctx context.Context, evs ...eventbus.Event) error {
-	err := r.bus.Publish(ctx, evs...)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, slices.Clone(evs))
-	if err != nil {
-		r.errs = append(r.errs, err)
-	}
-	return err
-}
-
-func (r *tee) snapshot() ([][]eventbus.Event, []error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.calls), slices.Clone(r.errs)
-}
-
-// call returns the index of the one call holding a message event, or -1.
-func (r *tee) call(kind string, messageID int, status string) int {
-	calls, _ := r.snapshot()
-	for i, c := range calls {
-		if slices.ContainsFunc(c, func(e eventbus.Event) bool {
-			return e.Kind == kind && e.MessageID == messageID && e.Status == status
-		}) {
-			return i
-		}
-	}
-	return -1
-}
 
 // brief is what a test compares of an event (At is the publish time).
 func brief(e eventbus.Event) string {
@@ -73,7 +26,7 @@ func brief(e eventbus.Event) string {
 // the outbox's send in another, and nothing twice.
 func TestEvents(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		bus := newTee(t)
+		bus := pipelinetest.NewPublished(t)
 		e := pipelinetest.New(t, db, pipelinetest.Config{Bus: bus})
 		bot, _ := e.Bot("Sizes", sizeBot)
 		e.Bind(bot.ID)
@@ -89,14 +42,14 @@ func TestEvents(t *testing.T) {
 
 		// Publishing follows the commit on the committer's goroutine.
 		e.Eventually("the send's event", func() bool {
-			return bus.call(eventbus.KindMessageStatus, reply.ID, "SENT") >= 0
+			return bus.Call(eventbus.KindMessageStatus, reply.ID, "SENT") >= 0
 		})
-		calls, errs := bus.snapshot()
+		calls, errs := bus.Calls()
 		if len(errs) > 0 {
 			t.Errorf("the bus refused events: %v", errs)
 		}
 
-		i := bus.call(eventbus.KindMessageStatus, inbound.ID, "PROCESSED")
+		i := bus.Call(eventbus.KindMessageStatus, inbound.ID, "PROCESSED")
 		if i < 0 {
 			t.Fatalf("no PROCESSED event for the inbound message in %v", calls)
 		}
@@ -116,7 +69,7 @@ func TestEvents(t *testing.T) {
 			t.Errorf("the processing commit published\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 		}
 
-		j := bus.call(eventbus.KindMessageStatus, reply.ID, "SENT")
+		j := bus.Call(eventbus.KindMessageStatus, reply.ID, "SENT")
 		if j == i {
 			t.Errorf("the send was published with the processing: %v", calls[i])
 		}

@@ -1,10 +1,8 @@
 package outbox_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,46 +15,6 @@ import (
 	"github.com/intalos/integrations/internal/outbox"
 	"github.com/intalos/integrations/internal/store"
 )
-
-// tee keeps each Publish call's events and passes them on to an in-process
-// bus, which rejects invalid events as the PostgreSQL one would.
-type tee struct {
-	bus   *eventbus.InProcess
-	mu    sync.Mutex
-	calls [][]eventbus.Event
-	errs  []error
-}
-
-func newTee(t *testing.T) *tee {
-	b := eventbus.NewInProcess(nil, 0)
-	t.Cleanup(func() { b.Close() })
-	return &tee{bus: b}
-}
-
-func (r *tee) Publish(ctx context.Context, evs ...eventbus.Event) error {
-	err := r.bus.Publish(ctx, evs...)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, slices.Clone(evs))
-	if err != nil {
-		r.errs = append(r.errs, err)
-	}
-	return err
-}
-
-// callWith returns the call holding the message's status event.
-func (r *tee) callWith(messageID int, status message.Status) ([]eventbus.Event, []error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, c := range r.calls {
-		if slices.ContainsFunc(c, func(e eventbus.Event) bool {
-			return e.Kind == eventbus.KindMessageStatus && e.MessageID == messageID && e.Status == string(status)
-		}) {
-			return c, slices.Clone(r.errs)
-		}
-	}
-	return nil, slices.Clone(r.errs)
-}
 
 func brief(e eventbus.Event) string {
 	return fmt.Sprintf("%s account=%d integration=%d conversation=%d message=%d error=%d status=%s detail=%s",
@@ -92,7 +50,7 @@ func TestEvents(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			testdb.Each(t, func(t *testing.T, db *store.DB) {
-				bus := newTee(t)
+				bus := pipelinetest.NewPublished(t)
 				e := pipelinetest.New(t, db, pipelinetest.Config{
 					Bus:    bus,
 					Outbox: tt.opts,
@@ -113,8 +71,13 @@ func TestEvents(t *testing.T) {
 				)
 				// Publishing follows the commit on the committer's goroutine.
 				e.Eventually("the failure's event", func() bool {
-					call, errs = bus.callWith(m.ID, message.StatusFAILED)
-					return call != nil
+					i := bus.Call(eventbus.KindMessageStatus, m.ID, string(message.StatusFAILED))
+					if i < 0 {
+						return false
+					}
+					calls, all := bus.Calls()
+					call, errs = calls[i], all
+					return true
 				})
 				if len(errs) > 0 {
 					t.Errorf("the bus refused events: %v", errs)
