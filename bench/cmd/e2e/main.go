@@ -13,9 +13,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/intalos/integrations/bench/internal/benchkit"
 )
 
 type options struct {
@@ -49,12 +49,9 @@ func parseFlags() (options, error) {
 	flag.BoolVar(&o.statuses, "statuses", false, "let the simulator post sent/delivered/read status webhooks for every reply, as Meta does")
 	flag.StringVar(&o.serverBin, "server-bin", "", "server binary to use instead of building ./server")
 	flag.Parse()
-	for _, f := range strings.Split(levels, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return o, fmt.Errorf("-concurrency: %q is not a positive number", f)
-		}
-		o.levels = append(o.levels, n)
+	var err error
+	if o.levels, err = benchkit.ParseLevels("concurrency", levels); err != nil {
+		return o, err
 	}
 	if o.instances < 1 || o.instances > 1 && o.db != "postgres" {
 		return o, fmt.Errorf("-instances: want 1, or more on postgres")

@@ -10,9 +10,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/intalos/integrations/bench/internal/benchkit"
 )
 
 type options struct {
@@ -40,12 +40,9 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds; every figure is the median over them")
 	flag.StringVar(&o.serverBin, "server-bin", "", "server binary to use instead of building ./server")
 	flag.Parse()
-	for _, f := range strings.Split(levels, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return o, fmt.Errorf("-concurrency: %q is not a positive number", f)
-		}
-		o.levels = append(o.levels, n)
+	var err error
+	if o.levels, err = benchkit.ParseLevels("concurrency", levels); err != nil {
+		return o, err
 	}
 	if o.integrations < 1 || o.integrations > 100 || o.keys < 1 || o.rounds < 1 {
 		return o, fmt.Errorf("-integrations: 1 to 100 (one page); -keys, -rounds: at least 1")

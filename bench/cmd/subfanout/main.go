@@ -10,9 +10,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/intalos/integrations/bench/internal/benchkit"
 )
 
 type options struct {
@@ -38,13 +38,14 @@ func parseFlags() (options, error) {
 	flag.DurationVar(&o.settle, "settle", 2*time.Second, "pause after connecting before memory is read")
 	flag.StringVar(&o.serverBin, "server-bin", "", "server binary to use instead of building ./server")
 	flag.Parse()
-	prev := 0
-	for _, f := range strings.Split(levels, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n <= prev {
-			return o, fmt.Errorf("-subscribers: want rising positive numbers, got %q", levels)
+	var err error
+	if o.levels, err = benchkit.ParseLevels("subscribers", levels); err != nil {
+		return o, err
+	}
+	for i := 1; i < len(o.levels); i++ {
+		if o.levels[i] <= o.levels[i-1] {
+			return o, fmt.Errorf("-subscribers: want rising numbers, got %q", levels)
 		}
-		o.levels, prev = append(o.levels, n), n
 	}
 	if o.events < 1 || o.dialers < 1 {
 		return o, fmt.Errorf("-events and -dialers: at least 1")

@@ -11,9 +11,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/intalos/integrations/bench/internal/benchkit"
 )
 
 type options struct {
@@ -59,12 +59,9 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.bareSecret, "bare-secret", "", "internal: the baseline's app secret")
 	flag.DurationVar(&o.drainLimit, "drain-limit", 0, "how long to wait for the echo replies to catch up after each server measurement; 0 lets the server work through them in the background while the next measurements run")
 	flag.Parse()
-	for _, f := range strings.Split(levels, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return o, fmt.Errorf("-concurrency: %q is not a positive number", f)
-		}
-		o.levels = append(o.levels, n)
+	var err error
+	if o.levels, err = benchkit.ParseLevels("concurrency", levels); err != nil {
+		return o, err
 	}
 	if o.bot != "ignored" && o.bot != "echo" {
 		return o, fmt.Errorf("-bot: want ignored or echo")
