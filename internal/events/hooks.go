@@ -50,13 +50,9 @@ func (p *Publisher) messageHook(next ent.Mutator) ent.Mutator {
 		if !m.Op().Is(entgo.OpCreate) && !statusSet {
 			return next.Mutate(ctx, m)
 		}
-		var ids []int
-		if m.Op().Is(entgo.OpUpdate) {
-			// Read before the update: its predicate may select by the old status.
-			var err error
-			if ids, err = m.IDs(ctx); err != nil {
-				return nil, err
-			}
+		ids, err := updatedIDs(ctx, m)
+		if err != nil {
+			return nil, err
 		}
 		s, inTx := p.reserve(m)
 		v, err := next.Mutate(ctx, m)
@@ -90,6 +86,19 @@ func (p *Publisher) messageHook(next ent.Mutator) ent.Mutator {
 		p.done(ctx, s, inTx, items)
 		return v, nil
 	})
+}
+
+// updatedIDs reads the rows an update by predicate is about to change,
+// before it runs: its predicate may select by the value it changes (the
+// old status). Other operations name their rows themselves.
+func updatedIDs(ctx context.Context, m interface {
+	Op() entgo.Op
+	IDs(context.Context) ([]int, error)
+}) ([]int, error) {
+	if !m.Op().Is(entgo.OpUpdate) {
+		return nil, nil
+	}
+	return m.IDs(ctx)
 }
 
 func createdMessage(m *ent.MessageMutation, v ent.Value) item {
@@ -243,12 +252,9 @@ func (p *Publisher) conversationHook(next ent.Mutator) ent.Mutator {
 		if !m.Op().Is(entgo.OpCreate) && !(statusSet && m.Op().Is(entgo.OpUpdate|entgo.OpUpdateOne)) {
 			return next.Mutate(ctx, m)
 		}
-		var ids []int
-		if m.Op().Is(entgo.OpUpdate) {
-			var err error
-			if ids, err = m.IDs(ctx); err != nil {
-				return nil, err
-			}
+		ids, err := updatedIDs(ctx, m)
+		if err != nil {
+			return nil, err
 		}
 		s, inTx := p.reserve(m)
 		v, err := next.Mutate(ctx, m)
