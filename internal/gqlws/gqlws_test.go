@@ -90,6 +90,18 @@ func dialErr(t *testing.T, e *env, protocols []string, h http.Header) (*client, 
 	return &client{t: t, c: c}, resp, nil
 }
 
+// drop closes the client's TCP connection without a close handshake, the
+// way a browser tab dies, and waits for the server to notice.
+func drop(t *testing.T, e *env, c *client) {
+	t.Helper()
+	_ = c.c.NetConn().Close()
+	select {
+	case <-e.closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("server did not notice the dropped client")
+	}
+}
+
 func dial(t *testing.T, e *env, protocols ...string) *client {
 	t.Helper()
 	c, _, err := dialErr(t, e, protocols, nil)
@@ -477,25 +489,11 @@ func TestNoGoroutineLeak(t *testing.T) {
 			c.send(msg{Type: start, ID: "1", Payload: subscription})
 			e.gql.SendNextSubscriptionMessage()
 			c.expect2("next", "data")
-			// Drop the TCP connection without a close handshake, the way
-			// a browser tab dies.
-			_ = c.c.NetConn().Close()
-			select {
-			case <-e.closed:
-			case <-time.After(5 * time.Second):
-				t.Fatal("server did not notice the dropped client")
-			}
+			drop(t, e, c)
 		}
 		e.http.Close()
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("goroutines: %d, before %d\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitGoroutines(t, before)
 }
 
 // A client that stops reading is disconnected once the socket's buffers and
@@ -614,23 +612,11 @@ func TestConnKeepAliveNoGoroutineLeak(t *testing.T) {
 			c.send(msg{Type: "connection_init", Payload: initPayload(apiKey)})
 			c.expect("connection_ack")
 			time.Sleep(50 * time.Millisecond) // a few keep-alives
-			_ = c.c.NetConn().Close()
-			select {
-			case <-e.closed:
-			case <-time.After(5 * time.Second):
-				t.Fatal("server did not notice the dropped client")
-			}
+			drop(t, e, c)
 		}
 		e.http.Close()
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("goroutines: %d, before %d\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitGoroutines(t, before)
 }
 
 // TestMessagesLargerThanTheReadBuffer: the read buffer is small (and the
