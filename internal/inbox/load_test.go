@@ -74,24 +74,7 @@ func TestTwoInstancesUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	want := wantEcho(per)
-	e.WaitSends(contacts * len(want))
-	settled(t, e)
-	sends := e.Requests(whatsapptest.KindSend)
-	if len(sends) != contacts*len(want) {
-		t.Fatalf("%d sends, want %d: some message was answered twice", len(sends), contacts*len(want))
-	}
-	byContact := make(map[string][]string)
-	for i, text := range sentTexts(t, sends) {
-		byContact[sends[i].To] = append(byContact[sends[i].To], text)
-	}
-	for c := range contacts {
-		to := fmt.Sprintf("+1555%07d", c)
-		got := byContact[to]
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("replies to %s:\n got %q\nwant %q", to, got, want)
-		}
-	}
+	wantEchoes(t, e, "+1555", contacts, per)
 }
 
 // TestOneContactInWhatsAppOrder: messages stored together are processed in
@@ -116,6 +99,30 @@ func TestOneContactInWhatsAppOrder(t *testing.T) {
 }
 
 // settled waits until nothing is left to process or send.
+// wantEchoes waits for the replies to contacts numbered prefix+0000000…,
+// each of which sent per messages, and checks that each got every reply
+// once and in order.
+func wantEchoes(t *testing.T, e *pipelinetest.Env, prefix string, contacts, per int) {
+	t.Helper()
+	want := wantEcho(per)
+	e.WaitSends(contacts * len(want))
+	settled(t, e)
+	sends := e.Requests(whatsapptest.KindSend)
+	if len(sends) != contacts*len(want) {
+		t.Fatalf("%d sends, want %d: some message was answered twice", len(sends), contacts*len(want))
+	}
+	byContact := make(map[string][]string)
+	for i, text := range sentTexts(t, sends) {
+		byContact[sends[i].To] = append(byContact[sends[i].To], text)
+	}
+	for c := range contacts {
+		to := fmt.Sprintf("%s%07d", prefix, c)
+		if got := byContact[to]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("replies to %s:\n got %q\nwant %q", to, got, want)
+		}
+	}
+}
+
 func settled(t *testing.T, e *pipelinetest.Env) {
 	t.Helper()
 	e.Eventually("inbox and outbox drained", func() bool {
@@ -184,21 +191,5 @@ func TestInstanceKilledUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	want := wantEcho(per)
-	e.WaitSends(contacts * len(want))
-	settled(t, e)
-	sends := e.Requests(whatsapptest.KindSend)
-	if len(sends) != contacts*len(want) {
-		t.Fatalf("%d sends, want %d", len(sends), contacts*len(want))
-	}
-	byContact := make(map[string][]string)
-	for i, text := range sentTexts(t, sends) {
-		byContact[sends[i].To] = append(byContact[sends[i].To], text)
-	}
-	for c := range contacts {
-		to := fmt.Sprintf("+1777%07d", c)
-		if got := byContact[to]; fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("replies to %s:\n got %q\nwant %q", to, got, want)
-		}
-	}
+	wantEchoes(t, e, "+1777", contacts, per)
 }
